@@ -1,0 +1,62 @@
+import Config
+import Glibc
+
+/// `--cleanup`: removes memfd-bind binds, live or stale, and never another mount.
+enum CleanupCommand {
+    static func run(paths: [String], config file: String) -> Int32 {
+        var failed = false
+        var targets = paths
+        if paths.isEmpty {
+            let result = ConfigurationLoader.load(file: file, accounts: SystemAccounts(), ownership: .warn)
+            if let configuration = result.configuration {
+                targets = configuration.entries.map(\.path)
+            } else {
+                for diagnostic in result.diagnostics where diagnostic.severity == .error {
+                    printError(diagnostic.rendered)
+                }
+                printError("\(file): configuration invalid; removing only stale memfd-bind mounts")
+                failed = true
+            }
+            if let entries = try? MountTable.read() {
+                for bind in MountTable.allMemfdBinds(in: entries) where bind.state == .stale {
+                    if !targets.contains(bind.mount.mountPoint) {
+                        targets.append(bind.mount.mountPoint)
+                    }
+                }
+            }
+        }
+        for path in targets {
+            if !clean(path, named: !paths.isEmpty) {
+                failed = true
+            }
+        }
+        return failed ? 1 : 0
+    }
+
+    /// Removes the memfd-bind binds at one path and prints what happened. Returns false on error.
+    private static func clean(_ path: String, named: Bool) -> Bool {
+        do {
+            let removed = try StaleMounts.remove(at: path, includingLive: true)
+            if removed == 0 {
+                if named {
+                    _ = try Linux.lstat(path)
+                }
+                printOut("\(path): no memfd-bind mount")
+            } else {
+                printOut("\(path): removed \(removed) memfd-bind mount\(removed == 1 ? "" : "s")")
+            }
+            if let entries = try? MountTable.read(), let top = MountTable.topMount(at: path, in: entries),
+                top.memfdBindOwner == nil
+            {
+                printOut("\(path): another mount (\(top.filesystemType)) is on top and was left alone")
+            }
+            return true
+        } catch let error as SyscallError {
+            printError("memfd-bind: \(path): \(error)")
+            return false
+        } catch {
+            printError("memfd-bind: \(error)")
+            return false
+        }
+    }
+}

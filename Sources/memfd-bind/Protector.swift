@@ -1,0 +1,219 @@
+import Config
+import Glibc
+
+/// Protects, refreshes, releases and unprotects the configured paths.
+///
+/// Every operation leaves its `ProtectedPath` consistent: a memfd is closed only after its last
+/// bind is gone, and a failure leaves any existing bind in place.
+final class Protector {
+    /// The configured paths, in configuration order.
+    var paths: [ProtectedPath] = []
+
+    /// The largest file that may be copied, in bytes.
+    var maxSize: Int64 = Configuration.defaultMaxSize
+
+    var factory = MemfdFactory()
+
+    /// Counters for benchmarks and tests: copies made, copies shared, mount operations.
+    var copiesMade = 0
+    var copiesShared = 0
+
+    init() {
+        factory.slots.configure()
+    }
+
+    /// Returns the record for `path`.
+    func record(for path: String) -> ProtectedPath? {
+        paths.first { $0.path == path }
+    }
+
+    // MARK: Protecting
+
+    /// Protects a path that has no bind: removes stale memfd-bind mounts there, copies the file
+    /// (or shares an identical copy) and binds it.
+    func protect(_ record: ProtectedPath) throws(ProtectError) {
+        let started = Linux.monotonicNanoseconds()
+        let path = record.path
+        try TargetInspection.checkDirectories(path)
+        try clearStaleMounts(at: path)
+
+        let source = try SourceFile.open(path, maxSize: maxSize)
+        if let other = paths.first(where: { $0 !== record && ($0.source?.identity.isSameInode(as: source.identity) ?? false) }) {
+            throw ProtectError(path, "the path names the same file as \(other.path)", hint: "list each binary once")
+        }
+        let copy = try copyFor(source, entry: record.entry)
+        let mountID: UInt64
+        do {
+            mountID = try BindMount.bind(copy, over: path, expecting: source.identity)
+        } catch {
+            if copy.bindCount == 0 && !isInUse(copy, except: record) {
+                copy.close()
+            }
+            throw error
+        }
+        replaceCopy(of: record, with: copy)
+        record.source?.close()
+        record.source = source
+        record.mountID = mountID
+        record.released = false
+        record.failure = nil
+        logBound(record, started: started, action: "bound")
+    }
+
+    /// Rebinds the kept copy of a released path when the file is unchanged, or copies it again.
+    func resume(_ record: ProtectedPath) throws(ProtectError) {
+        guard !record.isBound else {
+            return
+        }
+        let started = Linux.monotonicNanoseconds()
+        let path = record.path
+        try clearStaleMounts(at: path)
+        if let copy = record.copy, let source = record.source, CopyOptions(record.entry) == copy.options,
+            let onDisk = try? Linux.lstat(path), FileIdentity(onDisk) == copy.sourceIdentity,
+            (try? source.currentIdentity()) == copy.sourceIdentity
+        {
+            let mountID = try BindMount.bind(copy, over: path, expecting: copy.sourceIdentity)
+            record.mountID = mountID
+            record.released = false
+            record.failure = nil
+            logBound(record, started: started, action: "rebound unchanged copy")
+            return
+        }
+        try protect(record)
+    }
+
+    /// Brings a bound path up to date: a new copy is swapped in when the options changed or the
+    /// original file changed since it was copied. An unchanged path is not touched at all.
+    ///
+    /// - Returns: whether the bind was replaced.
+    func refresh(_ record: ProtectedPath) throws(ProtectError) -> Bool {
+        guard let oldCopy = record.copy, let source = record.source, let oldMountID = record.mountID else {
+            return false
+        }
+        let optionsChanged = CopyOptions(record.entry) != oldCopy.options
+        let current: FileIdentity
+        do {
+            current = try source.currentIdentity()
+        } catch {
+            throw ProtectError(record.path, "cannot read the original file's status", cause: error)
+        }
+        let contentChanged = current != oldCopy.sourceIdentity
+        guard optionsChanged || contentChanged else {
+            return false
+        }
+        let started = Linux.monotonicNanoseconds()
+        try source.checkCopyable(record.path, maxSize: maxSize)
+        source.identity = current
+        let newCopy = try copyFor(source, entry: record.entry, excluding: oldCopy)
+        let result: (mountID: UInt64, gapless: Bool)
+        do {
+            result = try BindMount.replace(oldCopy, with: newCopy, at: record.path, oldMountID: oldMountID)
+        } catch {
+            if newCopy.bindCount == 0 && !isInUse(newCopy, except: record) {
+                newCopy.close()
+            }
+            throw error
+        }
+        if !result.gapless {
+            Log.warning(
+                "replaced with a gap", ("path", record.path),
+                ("reason", "the kernel lacks MOVE_MOUNT_BENEATH (Linux 6.5+), so the path showed the original file for a moment"))
+        }
+        record.mountID = result.mountID
+        replaceCopy(of: record, with: newCopy)
+        logBound(record, started: started, action: contentChanged ? "replaced changed file" : "replaced with new options")
+        return true
+    }
+
+    // MARK: Unprotecting
+
+    /// Removes the bind at a path and keeps the copy and the original's descriptor for a resume.
+    func release(_ record: ProtectedPath) throws(ProtectError) {
+        if let copy = record.copy, let mountID = record.mountID {
+            try BindMount.unbind(copy, at: record.path, mountID: mountID)
+            record.mountID = nil
+        }
+        record.released = true
+        Log.notice("released", ("path", record.path))
+    }
+
+    /// Removes the bind at a path and frees its copy and descriptors.
+    func unprotect(_ record: ProtectedPath) throws(ProtectError) {
+        if let copy = record.copy, let mountID = record.mountID {
+            try BindMount.unbind(copy, at: record.path, mountID: mountID)
+            record.mountID = nil
+        }
+        replaceCopy(of: record, with: nil)
+        record.source?.close()
+        record.source = nil
+    }
+
+    // MARK: Helpers
+
+    /// Removes stale memfd-bind mounts stacked at `path`; fails when a live one of another process is there.
+    func clearStaleMounts(at path: String) throws(ProtectError) {
+        let removed = try StaleMounts.remove(at: path, includingLive: false)
+        if removed > 0 {
+            Log.notice("removed stale mounts", ("path", path), ("count", "\(removed)"))
+        }
+    }
+
+    /// Returns an existing copy with the same options and identical content, or makes a new one.
+    private func copyFor(_ source: SourceFile, entry: BinaryEntry, excluding excluded: MemfdCopy? = nil) throws(ProtectError) -> MemfdCopy {
+        let options = CopyOptions(entry)
+        if let shared = findIdenticalCopy(source, options: options, excluding: excluded) {
+            copiesShared += 1
+            Log.debug("sharing copy", ("path", entry.path), ("memfd", shared.name))
+            return shared
+        }
+        let copy = try factory.makeCopy(of: source, path: entry.path, options: options)
+        copiesMade += 1
+        return copy
+    }
+
+    private func findIdenticalCopy(_ source: SourceFile, options: CopyOptions, excluding excluded: MemfdCopy?) -> MemfdCopy? {
+        var candidates: [MemfdCopy] = []
+        for other in paths {
+            if let copy = other.copy, copy !== excluded, copy.options == options, copy.size == source.identity.size,
+                copy.descriptor >= 0, !candidates.contains(where: { $0 === copy })
+            {
+                candidates.append(copy)
+            }
+        }
+        guard !candidates.isEmpty, let fd = try? source.openForReading() else {
+            return nil
+        }
+        defer {
+            Linux.dropPageCache(fd)
+            Linux.close(fd)
+        }
+        return candidates.first { ContentComparison.fileMatches(fd, memfd: $0) }
+    }
+
+    /// Whether any record other than `record` holds `copy`.
+    private func isInUse(_ copy: MemfdCopy, except record: ProtectedPath) -> Bool {
+        paths.contains { $0 !== record && $0.copy === copy }
+    }
+
+    /// Sets the copy of `record`, closing the previous copy when nothing else holds or shows it.
+    private func replaceCopy(of record: ProtectedPath, with copy: MemfdCopy?) {
+        let previous = record.copy
+        record.copy = copy
+        if let previous, previous !== copy, !isInUse(previous, except: record) {
+            if !previous.close() {
+                Log.warning("memfd kept open", ("memfd", previous.name), ("reason", "a bind of it still exists"))
+            }
+        }
+    }
+
+    private func logBound(_ record: ProtectedPath, started: UInt64, action: String) {
+        guard let copy = record.copy else {
+            return
+        }
+        Log.notice(
+            action, ("path", record.path), ("size", "\(copy.size)"),
+            ("seals", SealSet(rawValue: copy.actualSeals).description), ("mode", octalMode(copy.options.mode)),
+            ("owner", "\(copy.options.owner):\(copy.options.group)"), ("memfd", copy.name),
+            ("ms", milliseconds(fromNanoseconds: Linux.monotonicNanoseconds() - started)))
+    }
+}
