@@ -12,6 +12,15 @@ private let topLevelKeys = ["max_size", "defaults", "binaries"]
 private let optionKeys = ["seals", "mode", "owner", "group", "watch", "settle"]
 private let entryKeys = ["path"] + optionKeys
 
+/// Messages for keys written in a mapping where they are not valid but that are valid elsewhere.
+private let misplacedTopLevelKeys: [String: String] = Dictionary(
+    uniqueKeysWithValues: optionKeys.map {
+        ($0, "\($0) is not valid at the top level; set it under \"defaults:\" or in an entry under \"binaries:\"")
+    } + [("path", "path is not valid at the top level; write it in an entry under \"binaries:\" as \"- path: ...\"")])
+private let misplacedDefaultsKeys = [
+    "path": "path is not valid in defaults, because each entry names its own binary; write it in each entry under \"binaries:\""
+]
+
 /// A converter of composed YAML documents into a `Configuration`, which reports every problem it finds.
 struct ConfigSchema {
     let file: String
@@ -48,7 +57,10 @@ struct ConfigSchema {
 
         var defaults = EntryOptions()
         var entryNodes: [YAMLNode] = []
-        for (key, value) in knownPairs(of: root, validKeys: topLevelKeys, place: "at the top level", into: &diagnostics) {
+        let topLevelPairs = knownPairs(
+            of: root, validKeys: topLevelKeys, place: "at the top level", misplaced: misplacedTopLevelKeys,
+            into: &diagnostics)
+        for (key, value) in topLevelPairs {
             switch key {
             case "max_size":
                 configuration.maxSize = parseMaxSize(value, into: &diagnostics) ?? configuration.maxSize
@@ -80,7 +92,8 @@ struct ConfigSchema {
     ///
     /// Duplicate keys are skipped here because `checkTagsAndDuplicateKeys` reports them.
     private func knownPairs(
-        of mapping: YAMLNode, validKeys: [String], place: String, into diagnostics: inout DiagnosticCollector
+        of mapping: YAMLNode, validKeys: [String], place: String, misplaced: [String: String] = [:],
+        into diagnostics: inout DiagnosticCollector
     ) -> [(key: String, value: YAMLNode)] {
         guard case .mapping(let pairs) = mapping.content else {
             return []
@@ -95,7 +108,8 @@ struct ConfigSchema {
                 continue
             }
             guard validKeys.contains(key) else {
-                diagnostics.error(unknownKeyMessage(key, place: place, validKeys: validKeys), at: pair.key.location)
+                let message = misplaced[key] ?? unknownKeyMessage(key, place: place, validKeys: validKeys)
+                diagnostics.error(message, at: pair.key.location)
                 continue
             }
             if seen.insert(key).inserted {
@@ -115,7 +129,8 @@ struct ConfigSchema {
                 at: node.location)
             return EntryOptions()
         }
-        let pairs = knownPairs(of: node, validKeys: optionKeys, place: "in defaults", into: &diagnostics)
+        let pairs = knownPairs(
+            of: node, validKeys: optionKeys, place: "in defaults", misplaced: misplacedDefaultsKeys, into: &diagnostics)
         return decodeOptions(pairs, into: &diagnostics)
     }
 
