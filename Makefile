@@ -1,0 +1,40 @@
+# Build, test and package memfd-bind. The Swift toolchain comes from PATH.
+
+SWIFT ?= swift
+RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -Osize
+BINARY = .build/release/memfd-bind
+
+.PHONY: all build debug test unit integration system deb bench bench-smoke clean
+
+all: build
+
+## build: the release binary at .build/release/memfd-bind, Swift runtime linked in.
+build:
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+debug:
+	$(SWIFT) build
+
+## test: every test; the integration and system tests need root.
+test: unit integration system
+
+unit:
+	$(SWIFT) test
+
+integration: build
+	Tests/integration/run.sh $(abspath $(BINARY))
+
+system:
+	Tests/system/run.sh
+
+deb:
+	packaging/build-deb.sh
+
+bench: build
+	Tests/bench/run.sh $(abspath $(BINARY))
+
+bench-smoke: build
+	Tests/bench/run.sh --smoke $(abspath $(BINARY))
+
+clean:
+	rm -rf .build build
