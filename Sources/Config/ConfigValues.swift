@@ -71,7 +71,7 @@ func octalMode(_ mode: UInt32) -> String {
 /// The largest user or group id a configuration may name; 4294967295 is `(uid_t)-1`, which chown reads as "no change".
 let maxAccountID: UInt64 = 4_294_967_294
 
-/// Which account database a name of `owner` or `group` is looked up in.
+/// The kind of account that an `owner` or `group` name is looked up as.
 enum AccountKind {
     case user
     case group

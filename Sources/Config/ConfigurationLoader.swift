@@ -1,4 +1,4 @@
-/// How the loader treats a configuration file or directory that someone other than root could change.
+/// The rule for a configuration file, or a directory above it, that someone other than root could change.
 public enum OwnershipPolicy: Sendable {
     /// Each finding is an error: for the daemon, and for `--check-config` run as root.
     case enforce

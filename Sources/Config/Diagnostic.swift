@@ -1,6 +1,6 @@
 /// A problem found in a configuration file, in the shape compilers use.
 public struct Diagnostic: Equatable, Sendable, CustomStringConvertible {
-    /// How serious a diagnostic is.
+    /// The seriousness of a diagnostic.
     public enum Severity: String, Equatable, Sendable {
         /// The configuration cannot be used.
         case error
@@ -13,10 +13,10 @@ public struct Diagnostic: Equatable, Sendable, CustomStringConvertible {
     /// The configuration file, as the caller named it.
     public var file: String
 
-    /// Where in the file the problem is, or nil for a problem with the file as a whole.
+    /// The location of the problem in the file, or nil for a problem with the file as a whole.
     public var location: SourceLocation?
 
-    /// What is wrong and what to write instead, in one line of English.
+    /// The problem and what to write instead, in one line of English.
     public var message: String
 
     /// The text of the line at `location`, without its line break, or nil when unknown.

@@ -4,11 +4,8 @@
 /// and the UTF-8 encodings of U+0085, U+2028 and U+2029. Columns count Unicode scalars, so
 /// locations computed here agree with the marks libyaml reports.
 struct SourceText {
-    /// The bytes after the leading UTF-8 byte order mark, if there was one.
+    /// The input without its leading UTF-8 byte order mark (EF BB BF), if it had one.
     let bytes: [UInt8]
-
-    /// Whether the input started with a UTF-8 byte order mark (EF BB BF), now removed.
-    let hadByteOrderMark: Bool
 
     /// Offsets, in `bytes`, where each line starts; the first is 0.
     let lineStarts: [Int]
@@ -16,10 +13,8 @@ struct SourceText {
     init(_ input: [UInt8]) {
         if input.count >= 3 && input[0] == 0xEF && input[1] == 0xBB && input[2] == 0xBF {
             bytes = Array(input[3...])
-            hadByteOrderMark = true
         } else {
             bytes = input
-            hadByteOrderMark = false
         }
 
         var starts = [0]

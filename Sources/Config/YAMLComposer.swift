@@ -11,10 +11,11 @@ public enum YAMLLimits {
 ///
 /// - Parameter bytes: UTF-8 text, optionally starting with a byte order mark, which is skipped
 ///   and does not count as a column.
-/// - Returns: the documents in stream order (none for an empty stream), or the first error:
-///   invalid UTF-8 (at the first invalid byte), a libyaml error (at libyaml's problem mark),
-///   an alias to an unknown anchor, an alias expansion beyond `YAMLLimits.maxAliasExpansionNodes`
-///   (at that alias), or nesting beyond `YAMLLimits.maxNestingDepth` (at the node that passes it).
+/// - Returns: the documents in stream order (none for an empty stream), or the first error.
+///   Invalid UTF-8 is reported at the first invalid byte and a libyaml error at libyaml's
+///   problem mark. An alias to an unknown anchor, or one whose expansion passes
+///   `YAMLLimits.maxAliasExpansionNodes`, is reported at the alias. Nesting beyond
+///   `YAMLLimits.maxNestingDepth` is reported at the node that passes it.
 public func parseYAMLStream(_ bytes: [UInt8]) -> Result<[YAMLDocument], YAMLError> {
     parseYAMLStream(source: SourceText(bytes))
 }
@@ -167,8 +168,8 @@ private struct YAMLComposer {
 
     /// Returns a copy of the anchored node, after checking both limits before anything is copied.
     ///
-    /// The copy shares storage with the original (arrays are copy-on-write), so an expansion
-    /// costs constant time and memory here; the limits bound what later traversals visit.
+    /// The copy shares storage with the original because arrays are copy-on-write, so an
+    /// expansion costs constant time and memory here. The limits bound what later traversals visit.
     private mutating func expandAlias(named name: String, at location: SourceLocation) throws(YAMLError) -> ComposedNode {
         guard let anchored = anchors[name] else {
             throw YAMLError(message: "alias *\(name) refers to an unknown anchor; define &\(name) before it", location: location)

@@ -34,8 +34,8 @@ extension YAMLNode {
     /// `NULL` or empty), bool (`true`, `True`, `TRUE` and the `false` forms), int (decimal,
     /// `0o` octal, `0x` hexadecimal), float (decimal with fraction or exponent, `.inf`,
     /// `-.inf`, `.nan` and their capitalized forms) or else string. The tags `!!str`,
-    /// `!!null`, `!!bool`, `!!int` and `!!float` force that type where the text allows it and
-    /// otherwise yield a string; any other tag on a scalar yields a string. An int outside
+    /// `!!null`, `!!bool`, `!!int` and `!!float` force that type where the text allows it.
+    /// Otherwise, and for any other tag on a scalar, the value is a string. An int outside
     /// the range of `Int` becomes a float.
     public var coreValue: YAMLValue {
         switch content {

@@ -12,7 +12,7 @@ public struct YAMLNode: Equatable, Sendable {
         case mapping([YAMLPair])
     }
 
-    /// The scalar, sequence or mapping this node holds.
+    /// The scalar, sequence or mapping of this node.
     public var content: Content
 
     /// The resolved tag (for example `tag:yaml.org,2002:str` for `!!str`), or nil when the node has none.
@@ -25,7 +25,7 @@ public struct YAMLNode: Equatable, Sendable {
     /// A node copied in place of an alias keeps the anchor of the original.
     public var anchor: String?
 
-    /// Where the node starts: the first character of its properties or content.
+    /// The start of the node: the first character of its properties or content.
     ///
     /// A node copied in place of an alias keeps the location of the anchored original.
     public var location: SourceLocation
@@ -68,7 +68,7 @@ public struct YAMLPair: Equatable, Sendable {
 
 /// The text and presentation of a YAML scalar.
 public struct YAMLScalar: Equatable, Sendable {
-    /// How a scalar was written in the source.
+    /// The presentation style of a scalar in the source.
     public enum Style: Equatable, Sendable {
         case plain
         case singleQuoted
@@ -82,7 +82,7 @@ public struct YAMLScalar: Equatable, Sendable {
     /// The scalar's value, after escapes, line folding and block chomping.
     public var text: String
 
-    /// How the scalar was written.
+    /// The style the scalar was written in.
     public var style: Style
 
     public init(text: String, style: Style) {
@@ -96,7 +96,7 @@ public struct YAMLDocument: Equatable, Sendable {
     /// The document's root node.
     public var root: YAMLNode
 
-    /// Where the document starts: its `---` marker, or its first content when there is no marker.
+    /// The start of the document: its `---` marker, or its first content when there is no marker.
     public var location: SourceLocation
 
     public init(root: YAMLNode, location: SourceLocation) {
@@ -107,10 +107,11 @@ public struct YAMLDocument: Equatable, Sendable {
 
 /// A YAML stream that could not be parsed or composed.
 public struct YAMLError: Error, Equatable, Sendable {
-    /// What is wrong, in English; for libyaml's own errors, libyaml's problem text, possibly reworded.
+    /// The problem in English. For libyaml's own errors, this is libyaml's problem and context text,
+    /// and a tab error is reworded to name the tab.
     public var message: String
 
-    /// Where the problem is.
+    /// The location of the problem.
     public var location: SourceLocation
 
     public init(message: String, location: SourceLocation) {

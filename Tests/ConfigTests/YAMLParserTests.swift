@@ -133,7 +133,7 @@ private func failure(_ text: String) -> YAMLError? {
             text += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ", ") + "]\n"
             previous = name
         }
-        // Level c holds 10 copies of b (111 nodes each); the limit is passed in line 4 (d).
+        // Level c contains 10 copies of b (111 nodes each); the limit is passed in line 4 (d).
         let error = failure(text)
         #expect(error?.message == "alias *c expands past the limit of 10000 nodes created by aliases")
         #expect(error?.location.line == 4)
