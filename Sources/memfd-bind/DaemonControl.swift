@@ -103,7 +103,7 @@ extension Daemon {
         var ok = true
         for record in records {
             if !record.isBound {
-                record.released = true
+                record.release = .requested
                 record.settleDeadline = nil
                 lines.append("released (was not bound): \(record.path)")
                 continue

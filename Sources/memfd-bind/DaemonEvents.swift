@@ -97,7 +97,7 @@ extension Daemon {
             }
             copy.bindCount -= 1
             record.mountID = nil
-            record.released = true
+            record.release = .removedFromOutside
             let changed = record.source.map { (try? $0.currentIdentity()) != copy.sourceIdentity } ?? true
             let replaced = (try? Linux.lstat(record.path)).map { !FileIdentity($0).isSameInode(as: copy.sourceIdentity) } ?? true
             if record.entry.watch && (changed || replaced) {

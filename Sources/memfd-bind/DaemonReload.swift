@@ -78,16 +78,17 @@ extension Daemon {
         }
     }
 
-    /// Brings a kept or updated entry up to date: retried when it failed before, left released
-    /// when released, swapped when its options or its file changed, otherwise untouched.
+    /// Brings a kept or updated entry up to date: left released after `--release`, bound again
+    /// when it failed before or its bind was removed from outside, swapped when its options or its
+    /// file changed, otherwise untouched.
     private func apply(_ record: ProtectedPath, _ summary: inout ReloadSummary) {
-        if record.released {
+        if record.release == .requested {
             summary.unchanged.append(record.path)
             Log.notice("still released", ("path", record.path), ("hint", "run memfd-bind --resume to protect it again"))
             return
         }
         if !record.isBound {
-            attempt(record, &summary, counting: \.added) { () throws(ProtectError) in try self.protector.protect(record) }
+            attempt(record, &summary, counting: \.added) { () throws(ProtectError) in try self.protector.resume(record) }
             return
         }
         do {

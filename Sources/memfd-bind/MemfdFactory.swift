@@ -144,7 +144,8 @@ struct MemfdFactory {
             try Linux.fchown(memfd, owner: options.owner, group: options.group)
             try Linux.fchmod(memfd, mode: options.mode)
         } catch {
-            throw ProtectError(path, "cannot set the owner and mode of the memfd", cause: error)
+            let hint = error.errno == EPERM ? "changing the owner requires root; run memfd-bind as root" : nil
+            throw ProtectError(path, "cannot set the owner and mode of the memfd", cause: error, hint: hint)
         }
     }
 

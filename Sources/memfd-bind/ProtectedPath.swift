@@ -14,9 +14,11 @@ final class ProtectedPath {
     /// The id of the daemon's bind at the path, while bound.
     var mountID: UInt64?
 
-    /// Whether an administrator released the path (`--release`) or a bind vanished, so that it
-    /// stays unbound until a resume.
-    var released = false
+    /// Why the path is unbound on purpose, if it is: it stays unbound until a resume.
+    var release: ReleaseReason?
+
+    /// Whether the path is released, see `release`.
+    var released: Bool { release != nil }
 
     /// Why the last attempt to protect the path failed.
     var failure: ProtectError?
@@ -39,4 +41,12 @@ final class ProtectedPath {
         if failure != nil { return "failed" }
         return "unprotected"
     }
+}
+
+/// Why a configured path is left unbound.
+enum ReleaseReason {
+    /// `--release` asked for it, before a package upgrade: only `--resume` ends it.
+    case requested
+    /// The bind was removed from outside (`umount`, `--cleanup`): `--resume` or a reload ends it.
+    case removedFromOutside
 }

@@ -55,7 +55,7 @@ final class Protector {
         record.source?.close()
         record.source = source
         record.mountID = mountID
-        record.released = false
+        record.release = nil
         record.failure = nil
         logBound(record, started: started, action: "bound")
     }
@@ -74,7 +74,7 @@ final class Protector {
         {
             let mountID = try BindMount.bind(copy, over: path, expecting: copy.sourceIdentity)
             record.mountID = mountID
-            record.released = false
+            record.release = nil
             record.failure = nil
             logBound(record, started: started, action: "rebound unchanged copy")
             return
@@ -133,7 +133,7 @@ final class Protector {
             try BindMount.unbind(copy, at: record.path, mountID: mountID)
             record.mountID = nil
         }
-        record.released = true
+        record.release = .requested
         Log.notice("released", ("path", record.path))
     }
 
