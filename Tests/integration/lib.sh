@@ -294,6 +294,16 @@ kill_daemon() {
     return 0
 }
 
+# Counts the lines of the last daemon's log that start with PREFIX.
+log_count() {
+    grep -c "^$1" "$DAEMON_LOG"
+}
+
+# Succeeds when more than COUNT lines of the last daemon's log start with PREFIX.
+log_count_above() {
+    [ "$(log_count "$1")" -gt "$2" ]
+}
+
 # Prints the log of the last daemon started, for the test output.
 show_log() {
     local log=${1:-$DAEMON_LOG}

@@ -48,6 +48,11 @@ container_status() {
     "$1" --root "$state" state "$2" | jq -r .status
 }
 
+# Succeeds when container ID of RUNC has STATUS.
+container_has_status() {
+    [ "$(container_status "$1" "$2")" = "$3" ]
+}
+
 step "runc create through the protected path"
 id=memfd-bind-protected-$$
 init_pid=$(create_container "$protected" "$id") || fatal "runc create through the protected path failed"
@@ -59,7 +64,7 @@ assert_eq created "$(container_status "$protected" "$id")" "container is created
 
 step "runc start and delete"
 assert_exit 0 "runc start" "$protected" --root "$state" start "$id"
-wait_for 10 "container runs" test "$(container_status "$protected" "$id")" = running
+wait_for 10 "container runs" container_has_status "$protected" "$id" running
 assert_exit 0 "runc delete -f" "$protected" --root "$state" delete -f "$id"
 assert_exit 1 "container is gone" "$protected" --root "$state" state "$id"
 
