@@ -17,7 +17,7 @@ binaries:
     settle: 0.2
 YAML
 # A mount namespace made before the daemon binds has no copy of the binds, like a long-running
-# container or service. One made after them (unshare from here) holds copies of the binds, and
+# container or service. One made after them (unshare from here) contains copies of the binds, and
 # a rename there fails with EBUSY as it does here.
 namespace_differs() {
     [ "$(readlink "/proc/$1/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]
