@@ -119,6 +119,20 @@ int CLinuxShim_mount_id(int dirfd, const char *path, int flags, uint64_t *id, in
     return 0;
 }
 
+int CLinuxShim_is_mount_root(const char *path) {
+#ifndef STATX_ATTR_MOUNT_ROOT
+#define STATX_ATTR_MOUNT_ROOT 0x00002000
+#endif
+    struct statx buffer;
+    if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE, &buffer) != 0) {
+        return -1;
+    }
+    if ((buffer.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) == 0) {
+        return -1;
+    }
+    return (buffer.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+}
+
 int CLinuxShim_signalfd(const sigset_t *mask) {
     return signalfd(-1, mask, SFD_CLOEXEC | SFD_NONBLOCK);
 }

@@ -7,7 +7,8 @@ enum Command: Equatable {
     /// Run the daemon for one path with the default options (the template unit).
     case single(path: String)
     case checkConfig(config: String)
-    case cleanup(paths: [String], config: String)
+    /// Remove memfd-bind binds; with `staleOnly`, only those whose owner is gone.
+    case cleanup(paths: [String], config: String, staleOnly: Bool)
     case status(config: String)
     case reload(config: String, pidFile: String)
     case release(paths: [String])
@@ -36,6 +37,7 @@ func parseArguments(_ arguments: [String]) throws(UsageError) -> Invocation {
     var config: String?
     var pidFile: String?
     var debug = false
+    var staleOnly = false
     var operands: [String] = []
 
     func setMode(_ name: String) throws(UsageError) {
@@ -92,6 +94,9 @@ func parseArguments(_ arguments: [String]) throws(UsageError) -> Invocation {
         case "--debug", "-d":
             try noValue()
             debug = true
+        case "--stale":
+            try noValue()
+            staleOnly = true
         case "--check-config", "--cleanup", "--status", "--reload", "--release", "--resume", "--help", "--version":
             try noValue()
             try setMode(argument)
@@ -122,6 +127,10 @@ func parseArguments(_ arguments: [String]) throws(UsageError) -> Invocation {
         }
     }
 
+    if staleOnly && mode != "--cleanup" {
+        throw UsageError(message: "--stale applies only to --cleanup")
+    }
+
     let command: Command
     switch mode {
     case nil:
@@ -141,7 +150,7 @@ func parseArguments(_ arguments: [String]) throws(UsageError) -> Invocation {
         command = .checkConfig(config: configFile)
     case "--cleanup":
         try rejectOption(pidFile, "--pid-file")
-        command = .cleanup(paths: try absolute(operands), config: configFile)
+        command = .cleanup(paths: try absolute(operands), config: configFile, staleOnly: staleOnly)
     case "--status":
         try noOperands()
         try rejectOption(pidFile, "--pid-file")

@@ -3,7 +3,7 @@ import Glibc
 
 /// `--cleanup`: removes memfd-bind binds, live or stale, and never another mount.
 enum CleanupCommand {
-    static func run(paths: [String], config file: String) -> Int32 {
+    static func run(paths: [String], config file: String, staleOnly: Bool) -> Int32 {
         var failed = false
         var targets = paths
         if paths.isEmpty {
@@ -26,7 +26,7 @@ enum CleanupCommand {
             }
         }
         for path in targets {
-            if !clean(path, named: !paths.isEmpty) {
+            if !clean(path, named: !paths.isEmpty, staleOnly: staleOnly) {
                 failed = true
             }
         }
@@ -34,10 +34,13 @@ enum CleanupCommand {
     }
 
     /// Removes the memfd-bind binds at one path and prints what happened. Returns false on error.
-    private static func clean(_ path: String, named: Bool) -> Bool {
+    private static func clean(_ path: String, named: Bool, staleOnly: Bool) -> Bool {
         do {
-            let removed = try StaleMounts.remove(at: path, includingLive: true)
-            if removed == 0 {
+            let outcome = try StaleMounts.removeLayers(at: path, includingLive: !staleOnly)
+            let removed = outcome.removed
+            if let pid = outcome.liveOwner {
+                printOut("\(path): the bind of running memfd-bind process \(pid) was left alone")
+            } else if removed == 0 {
                 if named {
                     _ = try Linux.lstat(path)
                 }

@@ -73,8 +73,8 @@ enum ControlClient {
         guard connected == 0 else {
             return nil
         }
-        guard let peer = ControlSocket.peer(fd), peer.uid == 0, peer.pid == pid else {
-            printError("memfd-bind: the control socket of pid \(pid) belongs to another process; ignored")
+        guard let peer = ControlSocket.peer(fd), peer.uid == 0 else {
+            printError("memfd-bind: the control socket \(ControlSocket.name(pid: pid)) belongs to a non-root process; ignored")
             return nil
         }
         guard ControlSocket.send(fd, ControlSocket.encode(fields)),

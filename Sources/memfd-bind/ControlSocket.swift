@@ -3,12 +3,14 @@ import Glibc
 
 /// The control channel between the daemon and `--reload`, `--release` and `--resume`.
 ///
-/// Each daemon listens on the abstract Unix socket `@memfd-bind/<pid>` (type `SOCK_SEQPACKET`,
-/// one request and one reply per connection). An abstract name needs no file, so the channel
-/// works with a full or read-only /run, and clients find every running daemon, including
-/// one-path instances, in /proc/net/unix. The daemon accepts requests only from peers whose
-/// `SO_PEERCRED` uid is 0, and clients accept replies only from a uid-0 peer whose pid is the one
-/// in the socket name.
+/// Each daemon listens on the abstract Unix socket `@memfd-bind/<mount namespace>/<pid>` (type
+/// `SOCK_SEQPACKET`, one request and one reply per connection), where the mount namespace is the
+/// inode number of /proc/self/ns/mnt. An abstract name needs no file, so the channel works with
+/// a full or read-only /run, and clients find every running daemon, including one-path
+/// instances, in /proc/net/unix. Abstract names belong to the network namespace, so the mount
+/// namespace in the name keeps a client to the daemons whose binds it sees; binds in another
+/// mount namespace never block a package upgrade here. The daemon accepts requests only from
+/// peers whose `SO_PEERCRED` uid is 0, and clients talk only to a uid-0 peer.
 ///
 /// A request is the command word followed by its arguments, separated by NUL bytes. A reply is
 /// text: the outcome lines, then a last line `ok` or `failed`.
@@ -18,8 +20,13 @@ enum ControlSocket {
 
     /// The abstract socket name of daemon `pid`, without the leading NUL.
     static func name(pid: Int32) -> String {
-        "memfd-bind/\(pid)"
+        "memfd-bind/\(mountNamespace)/\(pid)"
     }
+
+    /// The inode number of this process's mount namespace, or 0 when it cannot be read.
+    static let mountNamespace: UInt64 = {
+        (try? Linux.statFollowingLinks("/proc/self/ns/mnt")).map { UInt64($0.st_ino) } ?? 0
+    }()
 
     /// Fills a `sockaddr_un` for an abstract name and returns its length.
     static func address(_ name: String) -> (sockaddr_un, socklen_t) {
@@ -54,7 +61,8 @@ enum ControlSocket {
         return fd
     }
 
-    /// Returns the pids of every daemon listening on a control socket, from /proc/net/unix.
+    /// Returns the pids of every daemon in this mount namespace listening on a control socket,
+    /// from /proc/net/unix. The pids are as the daemons see them.
     static func runningDaemons() -> [Int32] {
         guard let bytes = try? Linux.readFile("/proc/net/unix") else {
             return []
@@ -65,7 +73,7 @@ enum ControlSocket {
                 continue
             }
             let text = String(decoding: last, as: UTF8.self)
-            let prefix = "@memfd-bind/"
+            let prefix = "@memfd-bind/\(mountNamespace)/"
             if text.hasPrefix(prefix), let pid = Int32(text.dropFirst(prefix.count)), pid > 0, !pids.contains(pid) {
                 pids.append(pid)
             }

@@ -72,6 +72,9 @@ final class Daemon {
             return 1
         }
 
+        for (path, removed) in StaleMounts.removeAllStale() {
+            Log.notice("removed stale mounts", ("path", path), ("count", "\(removed)"))
+        }
         protector.maxSize = configuration.maxSize
         for entry in configuration.entries {
             let record = ProtectedPath(entry: entry)
@@ -84,6 +87,8 @@ final class Daemon {
         }
         Notify.ready(status: statusLine())
         Log.notice("ready", ("status", statusLine()))
+        protector.dropPageCaches()
+        WorkingSet.trim()
 
         while !stopRequested {
             waitForEvents()

@@ -47,7 +47,9 @@ extension Daemon {
             reloadRequested = false
             let summary = reload()
             answerReloadWaiters(summary)
+            WorkingSet.trim()
         }
+        protector.dropPageCaches()
     }
 
     /// The poll timeout in milliseconds: until the next settle deadline or connection deadline, else forever.

@@ -8,7 +8,7 @@ let helpText = """
       memfd-bind [--debug] PATH
       memfd-bind --check-config [--config FILE]
       memfd-bind --status [--config FILE]
-      memfd-bind --cleanup [--config FILE] [PATH...]
+      memfd-bind --cleanup [--stale] [--config FILE] [PATH...]
       memfd-bind --reload [--config FILE] [--pid-file FILE]
       memfd-bind --release [PATH...]
       memfd-bind --resume [PATH...]
@@ -27,6 +27,7 @@ let helpText = """
                         are live.
       --cleanup         Remove memfd-bind mounts from each PATH (default: every configured
                         path, plus stale memfd-bind mounts anywhere), live or stale.
+                        With --stale, only mounts whose daemon is gone.
       --reload          Validate the configuration file, then make the running daemon
                         re-read it and print what changed. Sends nothing when invalid.
       --release         Make the running daemons lift their binds (all, or the named
@@ -39,6 +40,7 @@ let helpText = """
       --config FILE, -c FILE   Configuration file (default /etc/memfd-bind.yaml).
       --pid-file FILE          Pid file of the daemon (default /run/memfd-bind.pid).
       --debug, -d              Log each system call step.
+      --stale                  With --cleanup: leave binds of running daemons alone.
 
     Signals (daemon):
       SIGHUP            Re-read the configuration file and apply the difference.

@@ -50,6 +50,9 @@ final class MemfdCopy {
     /// Number of binds that currently show this memfd.
     var bindCount = 0
 
+    /// The content fingerprint (see `ContentComparison.fingerprint`), to find identical copies quickly.
+    lazy var fingerprint: UInt64? = ContentComparison.fingerprint(descriptor, size: size)
+
     init(
         descriptor: Int32, name: String, size: Int64, options: CopyOptions, actualSeals: UInt32,
         status: FileStatus, sourceIdentity: FileIdentity

@@ -134,7 +134,6 @@ struct MemfdFactory {
                 hint: "it is copied again on the next reload")
         }
         source.identity = after
-        Linux.dropPageCache(input)
         Log.debug("copied", ("path", path), ("bytes", "\(copied)"))
         return copied
     }
@@ -144,7 +143,7 @@ struct MemfdFactory {
             try Linux.fchown(memfd, owner: options.owner, group: options.group)
             try Linux.fchmod(memfd, mode: options.mode)
         } catch {
-            let hint = error.errno == EPERM ? "changing the owner requires root; run memfd-bind as root" : nil
+            let hint = error.errno == EPERM ? "changing the owner and mode requires root with CAP_CHOWN and CAP_FOWNER" : nil
             throw ProtectError(path, "cannot set the owner and mode of the memfd", cause: error, hint: hint)
         }
     }

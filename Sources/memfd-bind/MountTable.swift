@@ -119,8 +119,16 @@ enum MountTable {
     }
 
     /// Classifies the owner of a bind: live when `/proc/<pid>/fd/<fd>` names a memfd-bind memfd.
+    /// An owner that exists but whose descriptors cannot be read (EACCES: a process with
+    /// capabilities the caller lacks) counts as live, so that its bind is never removed as stale.
     static func state(pid: Int32, fd: Int32) -> BindState {
-        guard let target = try? Linux.readlink("/proc/\(pid)/fd/\(fd)") else {
+        let target: String
+        do {
+            target = try Linux.readlink("/proc/\(pid)/fd/\(fd)")
+        } catch {
+            if (error.errno == EACCES || error.errno == EPERM) && Linux.processExists(pid) {
+                return .live(memfdName: "unknown")
+            }
             return .stale
         }
         let prefix = "/memfd:memfd-bind:"

@@ -101,25 +101,3 @@ extension String {
     }
 }
 
-/// The check that the daemon runs in the host's mount namespace when systemd starts it.
-enum MountNamespaceCheck {
-    /// Returns why the daemon must not start, or nil. Under systemd (`INVOCATION_ID` set), a mount
-    /// namespace other than PID 1's means the unit isolates the daemon's mounts, and its binds
-    /// would never reach the host.
-    static func refusal() -> String? {
-        guard getenv("INVOCATION_ID") != nil else {
-            return nil
-        }
-        guard let own = try? Linux.statFollowingLinks("/proc/self/ns/mnt"),
-            let first = try? Linux.statFollowingLinks("/proc/1/ns/mnt")
-        else {
-            return nil
-        }
-        guard own.st_ino != first.st_ino || own.st_dev != first.st_dev else {
-            return nil
-        }
-        return "the daemon runs in a mount namespace other than PID 1's, so its binds would never reach the host; "
-            + "remove PrivateTmp=, ProtectSystem=, ProtectHome=, ReadOnlyPaths=, ReadWritePaths=, InaccessiblePaths=, "
-            + "PrivateDevices=, PrivateMounts=, MountFlags= and similar options from the unit"
-    }
-}

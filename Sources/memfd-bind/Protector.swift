@@ -14,9 +14,12 @@ final class Protector {
 
     var factory = MemfdFactory()
 
-    /// Counters for benchmarks and tests: copies made, copies shared, mount operations.
+    /// Counters for logs and tests: copies made, copies shared.
     var copiesMade = 0
     var copiesShared = 0
+
+    /// Originals copied since the last `dropPageCaches()`.
+    private var copiedSources: [SourceFile] = []
 
     init() {
         factory.slots.configure()
@@ -168,7 +171,21 @@ final class Protector {
         }
         let copy = try factory.makeCopy(of: source, path: entry.path, options: options)
         copiesMade += 1
+        copiedSources.append(source)
         return copy
+    }
+
+    /// Drops the page cache of every original copied since the last call, so that a protected
+    /// binary costs one copy in memory, not two. Called after readiness is reported, because the
+    /// advice may start writeback of a freshly written file, which takes time.
+    func dropPageCaches() {
+        for source in copiedSources where source.descriptor >= 0 {
+            if let fd = try? source.openForReading() {
+                Linux.dropPageCache(fd)
+                Linux.close(fd)
+            }
+        }
+        copiedSources.removeAll()
     }
 
     private func findIdenticalCopy(_ source: SourceFile, options: CopyOptions, excluding excluded: MemfdCopy?) -> MemfdCopy? {
@@ -183,11 +200,15 @@ final class Protector {
         guard !candidates.isEmpty, let fd = try? source.openForReading() else {
             return nil
         }
-        defer {
-            Linux.dropPageCache(fd)
-            Linux.close(fd)
+        defer { Linux.close(fd) }
+        let fingerprint = ContentComparison.fingerprint(fd, size: source.identity.size)
+        candidates.removeAll { fingerprint == nil || $0.fingerprint != fingerprint }
+        guard let match = candidates.first(where: { ContentComparison.fileMatches(fd, memfd: $0) }) else {
+            // The copy that follows reads the file again, so its page cache stays until then.
+            return nil
         }
-        return candidates.first { ContentComparison.fileMatches(fd, memfd: $0) }
+        Linux.dropPageCache(fd)
+        return match
     }
 
     /// Whether any record other than `record` holds `copy`.

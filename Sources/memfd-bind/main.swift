@@ -37,8 +37,8 @@ case .single(let path):
     status = Daemon(source: .singlePath(path)).run()
 case .checkConfig(let config):
     status = CheckConfigCommand.run(config: config)
-case .cleanup(let paths, let config):
-    status = CleanupCommand.run(paths: paths, config: config)
+case .cleanup(let paths, let config, let staleOnly):
+    status = CleanupCommand.run(paths: paths, config: config, staleOnly: staleOnly)
 case .status(let config):
     status = StatusCommand.run(config: config)
 case .reload(let config, let pidFile):

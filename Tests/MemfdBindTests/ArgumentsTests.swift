@@ -22,7 +22,10 @@ import Testing
 
     @Test func modes() throws {
         #expect(try parseArguments(["--check-config", "-c", "/a"]).command == .checkConfig(config: "/a"))
-        #expect(try parseArguments(["--cleanup", "/a", "/b"]).command == .cleanup(paths: ["/a", "/b"], config: "/etc/memfd-bind.yaml"))
+        #expect(
+            try parseArguments(["--cleanup", "/a", "/b"]).command
+                == .cleanup(paths: ["/a", "/b"], config: "/etc/memfd-bind.yaml", staleOnly: false))
+        #expect(try parseArguments(["--cleanup", "--stale"]).command == .cleanup(paths: [], config: "/etc/memfd-bind.yaml", staleOnly: true))
         #expect(try parseArguments(["--status"]).command == .status(config: "/etc/memfd-bind.yaml"))
         #expect(try parseArguments(["--reload"]).command == .reload(config: "/etc/memfd-bind.yaml", pidFile: "/run/memfd-bind.pid"))
         #expect(try parseArguments(["--release", "/a"]).command == .release(paths: ["/a"]))
@@ -43,6 +46,7 @@ import Testing
             (["--release", "--config", "/c"], "--config does not apply to --release"),
             (["--debug=yes"], "option --debug takes no value"),
             (["--config="], "option --config requires a file name"),
+            (["--stale"], "--stale applies only to --cleanup"),
         ]
         for (arguments, message) in cases {
             #expect(throws: UsageError(message: message), "\(arguments)") { try parseArguments(arguments) }

@@ -68,6 +68,11 @@ int CLinuxShim_move_mount(int from_dirfd, const char *from_path, int to_dirfd, c
 // sets *unique to 0. Returns 0 or -1 with errno set.
 int CLinuxShim_mount_id(int dirfd, const char *path, int flags, uint64_t *id, int *unique);
 
+// Reports whether `path` (not following a final symlink) is the root of a mount, from statx(2)
+// STATX_ATTR_MOUNT_ROOT (Linux 5.8+). Returns 1 or 0, or -1 when the kernel does not say or
+// the call fails.
+int CLinuxShim_is_mount_root(const char *path);
+
 // Creates a signalfd(2) for the given signals with SFD_CLOEXEC|SFD_NONBLOCK.
 int CLinuxShim_signalfd(const sigset_t *mask);
 
