@@ -1,7 +1,7 @@
 #!/bin/bash
-# A 20 MiB protected executable costs one copy of shared memory: Shmem in /proc/meminfo grows by
-# about 20 MiB when the daemon binds it and by less than 4 MiB while 200 processes run it at once,
-# and the whole system has exactly one descriptor of its memfd, the daemon's.
+# A 20 MiB protected executable costs one copy of shared memory. Shmem in /proc/meminfo grows by
+# about 20 MiB when the daemon binds it and by less than 4 MiB while 200 processes run it at once.
+# The whole system has exactly one descriptor of its memfd, the daemon's.
 source "$(dirname "$0")/lib.sh"
 
 # Noise: other processes on this machine (other test runs, containers whose runc copies itself
