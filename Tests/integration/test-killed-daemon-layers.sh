@@ -2,7 +2,7 @@
 # Layers of memfd-bind binds at one path after kill -9. The kernel never leaves two stale layers:
 # a layer above another is mounted on the lower owner's /proc/<pid>/fd/<n> entry, and that entry's
 # mounts are detached when the owner dies. What can remain is a stale layer over a live one;
-# --cleanup PATH removes every layer and says how many.
+# --cleanup PATH removes every layer and prints how many.
 source "$(dirname "$0")/lib.sh"
 
 mkdir -p "$SCRATCH/bin"

@@ -1,6 +1,6 @@
 #!/bin/bash
-# vm.memfd_noexec in a child pid namespace: at 1 the daemon still binds an executable memfd and the
-# path runs; at 2 executable memfds are forbidden, so the entry fails with a message naming the
+# vm.memfd_noexec in a child pid namespace. At 1 the daemon still binds an executable memfd and the
+# path runs. At 2 executable memfds are forbidden, so the entry fails with a message naming the
 # sysctl and nothing is mounted. The machine's own value stays as it was.
 source "$(dirname "$0")/lib.sh"
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Under systemd (INVOCATION_ID set) in a mount namespace other than PID 1's, the daemon exits 1 before
-# it mounts anything and says that its binds would never reach the host and which unit options
-# cause that. Without INVOCATION_ID the same daemon starts. Where /proc/1/ns/mnt cannot be read,
+# it mounts anything. Its log states that its binds would never reach the host and names the unit
+# options that cause that. Without INVOCATION_ID the same daemon starts. Where /proc/1/ns/mnt cannot be read,
 # the daemon compares the mount ids of both mount tables instead; both ways are run here.
 source "$(dirname "$0")/lib.sh"
 
