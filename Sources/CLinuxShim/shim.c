@@ -88,10 +88,6 @@ int CLinuxShim_get_seals(int fd) {
     return fcntl(fd, F_GET_SEALS);
 }
 
-int CLinuxShim_fallocate(int fd, off_t length) {
-    return fallocate(fd, 0, 0, length);
-}
-
 ssize_t CLinuxShim_copy_file_range(int in_fd, int out_fd, size_t length) {
     return copy_file_range(in_fd, NULL, out_fd, NULL, length, 0);
 }

@@ -39,6 +39,9 @@ enum CleanupCommand {
             let outcome = try StaleMounts.removeLayers(at: path, includingLive: !staleOnly)
             let removed = outcome.removed
             if let pid = outcome.liveOwner {
+                if removed > 0 {
+                    printOut("\(path): removed \(removed) stale memfd-bind mount\(removed == 1 ? "" : "s")")
+                }
                 printOut("\(path): the bind of running memfd-bind process \(pid) was left alone")
             } else if removed == 0 {
                 if named {

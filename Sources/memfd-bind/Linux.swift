@@ -96,11 +96,6 @@ enum Linux {
         try retryingInterrupts("read") { Glibc.read(fd, pointer, count) }
     }
 
-    /// Reserves `length` bytes of storage for `fd` (fallocate(2), retried on EINTR).
-    static func fallocate(_ fd: Int32, length: Int) throws(SyscallError) {
-        _ = try retryingInterrupts("fallocate") { CLinuxShim_fallocate(fd, off_t(length)) }
-    }
-
     /// Changes the owner of `fd` (fchown(2)).
     static func fchown(_ fd: Int32, owner: UInt32, group: UInt32) throws(SyscallError) {
         _ = try once("fchown") { Glibc.fchown(fd, owner, group) }

@@ -97,15 +97,10 @@ struct MemfdFactory {
             throw ProtectError(path, "the file was replaced while it was opened", hint: "try again")
         }
 
+        // No fallocate(2) first: on a memfd it allocates and zeroes every page before sendfile
+        // writes it again, and BENCHMARKS.md (table 3) measured it no faster.
         let size = before.size
         var copied: Int64 = 0
-        if size > 0 {
-            do {
-                try Linux.fallocate(memfd, length: Int(size))
-            } catch {
-                throw ProtectError(path, "cannot allocate \(size) bytes of memory for the copy", cause: error)
-            }
-        }
         while copied < size {
             let chunk = Int(min(size - copied, 1 << 30))
             let count: Int

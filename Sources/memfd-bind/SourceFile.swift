@@ -87,9 +87,10 @@ final class SourceFile {
     func checkCopyable(_ path: String, maxSize: Int64) throws(ProtectError) {
         if status.isSymlink {
             let target = (try? Linux.readlink(path)) ?? "?"
+            let resolved = TargetInspection.realPath(path).map { "list \($0) instead" } ?? "list the target's path instead"
             throw ProtectError(
                 path, "the path is a symbolic link to \(target)",
-                hint: "binding over the link would leave the real file unprotected; list the target's path instead")
+                hint: "binding over the link would leave the real file unprotected; \(resolved)")
         }
         guard status.isRegularFile else {
             throw ProtectError(

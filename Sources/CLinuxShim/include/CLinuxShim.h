@@ -49,9 +49,6 @@ int CLinuxShim_add_seals(int fd, int seals);
 // Wraps fcntl(fd, F_GET_SEALS). Returns the seal mask or -1 with errno set.
 int CLinuxShim_get_seals(int fd);
 
-// Wraps fallocate(2) with mode 0 from offset 0.
-int CLinuxShim_fallocate(int fd, off_t length);
-
 // Wraps copy_file_range(2) without offsets.
 ssize_t CLinuxShim_copy_file_range(int in_fd, int out_fd, size_t length);
 
