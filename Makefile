@@ -15,8 +15,8 @@ build:
 debug:
 	$(SWIFT) build
 
-## test: every test; the integration and system tests need root.
-test: unit integration system
+## test: every test; the integration, system and benchmark smoke tests need root.
+test: unit integration system bench-smoke
 
 unit:
 	$(SWIFT) test
