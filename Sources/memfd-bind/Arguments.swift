@@ -1,6 +1,6 @@
 import Config
 
-/// What the command line asks for.
+/// The mode requested on the command line.
 enum Command: Equatable {
     /// Run the daemon for every entry of a configuration file.
     case daemon(config: String, pidFile: String)

@@ -47,7 +47,7 @@ enum ControlClient {
         for pid in daemons {
             let timeout = command == "resume" ? resumeTimeout : shortTimeout
             guard let reply = request(pid: pid, [command] + paths, timeout: timeout) else {
-                printError("memfd-bind: daemon \(pid) did not answer the \(command) request")
+                printError("memfd-bind: daemon \(pid) did not reply to the \(command) request in time")
                 ok = false
                 continue
             }

@@ -1,7 +1,7 @@
 import Config
 import Glibc
 
-/// Where the daemon's entries come from.
+/// The source of the daemon's entries.
 enum DaemonSource {
     /// A configuration file, re-read on SIGHUP.
     case configuration(file: String, pidFile: String)

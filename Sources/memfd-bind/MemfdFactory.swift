@@ -9,9 +9,9 @@ struct MemfdFactory {
 
     /// Copies the file behind `source` into a new sealed memfd named for `path`.
     ///
-    /// Order matters: the content is copied and checked first, then owner and mode are set (chown
-    /// before chmod, because chown clears set-user-ID bits), then the seals are added with
-    /// `F_SEAL_SEAL` in a call of its own after the others, since no seal can be added after it.
+    /// Order matters. The content is copied and checked first. Then owner and mode are set, chown
+    /// before chmod because chown clears set-user-ID bits. The seals come last, with `F_SEAL_SEAL`
+    /// in a call of its own after the others, because no seal can be added after it.
     mutating func makeCopy(
         of source: SourceFile, path: String, options: CopyOptions
     ) throws(ProtectError) -> MemfdCopy {
@@ -174,9 +174,9 @@ struct MemfdFactory {
 /// Descriptor numbers for memfds, handed out in a high range that moves forward.
 ///
 /// Ordinary opens take the lowest free number, so they never land in this range while it sits
-/// well above the daemon's other descriptors; moving forward keeps a number freed by one memfd
-/// from being given to the next one, which matters for stale copies of a bind in mount
-/// namespaces the daemon cannot clean.
+/// well above the daemon's other descriptors. Moving forward keeps a number freed by one memfd
+/// from going to the next one at once. That matters for copies of a bind in mount namespaces
+/// made while it existed, which the daemon cannot remove and which follow the number.
 struct DescriptorSlots {
     private(set) var base: Int32 = 3
     private(set) var limit: Int32 = 1024

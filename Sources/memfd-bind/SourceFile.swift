@@ -1,7 +1,7 @@
 import CLinuxShim
 import Glibc
 
-/// What identifies the content of a file on disk: a change of any field means the copy is out of date.
+/// The identity of a file's content on disk: a change of any field means the copy is out of date.
 struct FileIdentity: Equatable {
     var device: UInt64
     var inode: UInt64

@@ -3,10 +3,10 @@ import Glibc
 
 /// Removal of memfd-bind binds stacked at a path, used at start and by `--cleanup`.
 enum StaleMounts {
-    /// The most layers removed from one path, a bound against a mount table that keeps changing.
+    /// The maximum number of layers removed from one path, a bound against a mount table that keeps changing.
     static let layerLimit = 1000
 
-    /// What a removal did at one path.
+    /// The result of a removal at one path.
     struct Outcome {
         /// Layers removed.
         var removed = 0
