@@ -40,7 +40,7 @@ enum CleanupCommand {
             let removed = outcome.removed
             if let pid = outcome.liveOwner {
                 if removed > 0 {
-                    printOut("\(path): removed \(removed) stale memfd-bind mount\(removed == 1 ? "" : "s")")
+                    printOut("\(path): removed \(removed) memfd-bind mount\(removed == 1 ? "" : "s")")
                 }
                 printOut("\(path): the bind of running memfd-bind process \(pid) was left alone")
             } else if removed == 0 {

@@ -14,7 +14,7 @@ import Testing
         _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         fchmod(fd, 0o755)
         close(fd)
-        return String(cString: template)
+        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     @Test func copyIsSealedWithExactlyTheRuncSeals() throws {

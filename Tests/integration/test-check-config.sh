@@ -65,7 +65,7 @@ step "a symlinked binary"
 ln -s "$good" "$SCRATCH/bin/link"
 write_single_entry "$SCRATCH/symlink.yaml" "$SCRATCH/bin/link"
 expect_rejected "a symlink" "$SCRATCH/symlink.yaml" 2:11 "the path is a symbolic link to $good"
-assert_contains "$STDERR" "list the target's path instead" "symlink: says to list the target"
+assert_contains "$STDERR" "list $good instead" "symlink: names the target to list instead"
 
 step "a non-executable file"
 printf 'data\n' >"$SCRATCH/bin/data"
