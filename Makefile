@@ -16,7 +16,7 @@ debug:
 	$(SWIFT) build
 
 ## test: every test; the integration, system and benchmark smoke tests need root.
-test: unit integration system bench-smoke
+test: unit integration bench-smoke system
 
 unit:
 	$(SWIFT) test
