@@ -1,6 +1,6 @@
-/// Parses `seals`: a sequence of seal names, which must include `seal` and `write`.
+/// Parses `seals`: a sequence of seal names, which must include `seal`, `shrink`, `grow` and `write`.
 ///
-/// Unknown names and a set without `seal` or `write` are errors. A name listed twice is a
+/// Unknown names and a set without `seal`, `shrink`, `grow` or `write` are errors. A name listed twice is a
 /// warning, and so is any set other than exactly seal, shrink, grow and write, because
 /// runc 1.1.x reuses a bound memfd only when its seals are exactly 0xf.
 func parseSeals(_ node: YAMLNode, into diagnostics: inout DiagnosticCollector) -> SealSet? {
@@ -44,9 +44,12 @@ func parseSeals(_ node: YAMLNode, into diagnostics: inout DiagnosticCollector) -
             at: node.location)
         valid = false
     }
-    if !seals.contains(.write) {
+    for (name, seal, effect) in [
+        ("write", SealSet.write, "written to"), ("shrink", SealSet.shrink, "truncated"),
+        ("grow", SealSet.grow, "extended"),
+    ] where !seals.contains(seal) {
         diagnostics.error(
-            "seals lack \"write\", so the memfd copy could be written to; add \"write\"", at: node.location)
+            "seals lack \"\(name)\", so the memfd copy could be \(effect); add \"\(name)\"", at: node.location)
         valid = false
     }
     guard valid else {
@@ -54,13 +57,11 @@ func parseSeals(_ node: YAMLNode, into diagnostics: inout DiagnosticCollector) -
     }
 
     if seals != .runcDefault {
-        var message =
+        // Every valid set contains the four base seals here, which is what runc 1.2 and later check.
+        diagnostics.warning(
             "seals \(seals.description) differ from \(example): runc 1.1.x requires exactly 0xf, "
-            + "so it will ignore this copy and copy the binary itself again"
-        if seals.isSuperset(of: .runcDefault) {
-            message += ". runc 1.2 and later still reuse the copy"
-        }
-        diagnostics.warning(message, at: node.location)
+                + "so it will ignore this copy and copy the binary itself again. runc 1.2 and later still reuse the copy",
+            at: node.location)
     }
     return seals
 }

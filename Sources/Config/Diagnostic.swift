@@ -1,5 +1,5 @@
 /// A problem found in a configuration file, in the shape compilers use.
-public struct Diagnostic: Equatable, Sendable, CustomStringConvertible {
+public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     /// The seriousness of a diagnostic.
     public enum Severity: String, Equatable, Sendable {
         /// The configuration cannot be used.
@@ -103,8 +103,9 @@ struct DiagnosticCollector {
     /// Repeats occur when an alias copies a node that has a problem: the copy keeps the
     /// original's location, so each problem is reported once, at the original.
     func sortedUnique() -> [Diagnostic] {
+        var seen: Set<Diagnostic> = []
         var unique: [Diagnostic] = []
-        for diagnostic in diagnostics where !unique.contains(diagnostic) {
+        for diagnostic in diagnostics where seen.insert(diagnostic).inserted {
             unique.append(diagnostic)
         }
         return unique.enumerated().sorted { lhs, rhs in

@@ -187,6 +187,8 @@ import Testing
             "test.yaml:6:12: error: watch value \"yes\" is not a boolean in YAML 1.2; write true or false",
             "test.yaml:7:13: error: settle \"-1\" is negative; write seconds from 0 to 3600 such as 1 or 0.5",
             "test.yaml:8:12: error: seals lack \"write\", so the memfd copy could be written to; add \"write\"",
+            "test.yaml:8:12: error: seals lack \"shrink\", so the memfd copy could be truncated; add \"shrink\"",
+            "test.yaml:8:12: error: seals lack \"grow\", so the memfd copy could be extended; add \"grow\"",
         ])
     }
 
