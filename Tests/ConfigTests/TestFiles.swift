@@ -7,8 +7,8 @@ let packageRoot: String = {
     return components.joined(separator: "/")
 }()
 
-/// The yaml-test-suite data, which CI and development checkouts keep beside the repository.
-let yamlTestSuiteRoot = packageRoot + "/../shared/yaml-test-suite"
+/// The yaml-test-suite cases kept in the repository (data release data-2022-01-17, MIT licence).
+let yamlTestSuiteRoot = packageRoot + "/Tests/data/yaml-test-suite"
 
 /// Reads a whole file with Glibc, or returns nil when it cannot be opened.
 func readTestFile(_ path: String) -> [UInt8]? {
