@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -55,6 +56,8 @@
 
 const int CLinuxShim_O_PATH = O_PATH;
 const int CLinuxShim_AT_EMPTY_PATH = AT_EMPTY_PATH;
+
+const unsigned long CLinuxShim_ST_NOEXEC = ST_NOEXEC;
 
 const unsigned int CLinuxShim_MFD_CLOEXEC = MFD_CLOEXEC;
 const unsigned int CLinuxShim_MFD_ALLOW_SEALING = MFD_ALLOW_SEALING;

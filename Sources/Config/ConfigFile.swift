@@ -88,8 +88,9 @@ private func fileTypeDescription(_ mode: mode_t) -> String {
 /// A file must be owned by root and not writable by group or others. Each directory above it
 /// must be owned by root and, unless it has the sticky bit (as `/tmp` does), not be writable by
 /// group or others. Each message ends with the command that fixes the problem.
-/// NOTE: directories are found lexically from `path` (made absolute with the working directory),
-/// so when `path` goes through a symbolic link, the directories of the link's target are not checked.
+/// When `path` goes through symbolic links, each link must be owned by root too, because a
+/// link's owner could replace it with one that points elsewhere, and the directories above the
+/// resolved file are checked as well.
 func ownershipProblems(path: String, ownerID: UInt32, mode: UInt32) -> [String] {
     var problems: [String] = []
     let modeText = octalMode(mode)
@@ -104,7 +105,28 @@ func ownershipProblems(path: String, ownerID: UInt32, mode: UInt32) -> [String] 
                 + "run \"chmod go-w \(path)\"")
     }
 
-    for directory in parentDirectories(of: absolutePath(path)) {
+    let lexical = absolutePath(path)
+    var components = lexical.split(separator: "/")
+    while !components.isEmpty {
+        let component = "/" + components.joined(separator: "/")
+        components.removeLast()
+        var status = stat()
+        if lstat(component, &status) == 0, status.st_mode & S_IFMT == S_IFLNK, status.st_uid != 0 {
+            problems.append(
+                "\(component) is a symbolic link owned by uid \(status.st_uid), so its owner could point it "
+                    + "elsewhere; replace it with a link owned by root, or name the file itself")
+        }
+    }
+
+    var directories = parentDirectories(of: lexical)
+    if let resolved = realpath(lexical, nil) {
+        let resolvedPath = String(cString: resolved)
+        free(resolved)
+        for directory in parentDirectories(of: resolvedPath) where !directories.contains(directory) {
+            directories.append(directory)
+        }
+    }
+    for directory in directories {
         var status = stat()
         guard stat(directory, &status) == 0 else {
             problems.append("cannot check directory \(directory): \(errnoDescription(errno))")

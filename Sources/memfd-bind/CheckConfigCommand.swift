@@ -44,7 +44,7 @@ enum CheckConfigCommand {
             printError("\(file): configuration invalid: \(errors) error\(errors == 1 ? "" : "s")")
             return 1
         }
-        printOut("configuration OK")
+        printOut(configuration.entries.isEmpty ? "configuration OK; it lists no binary, so the daemon protects nothing" : "configuration OK")
         return 0
     }
 

@@ -54,7 +54,7 @@ enum CleanupCommand {
             if let entries = try? MountTable.read(), let top = MountTable.topMount(at: path, in: entries),
                 top.memfdBindOwner == nil
             {
-                printOut("\(path): another mount (\(top.filesystemType)) is on top and was left alone")
+                printOut("\(path): a mount that is not memfd-bind's (\(top.filesystemType)) is at the path and was left alone")
             }
             return true
         } catch let error as SyscallError {

@@ -10,21 +10,26 @@ enum ControlClient {
 
     /// Validates the configuration as `--check-config` does, then asks the daemon to reload it.
     static func reload(config file: String, pidFile: String) -> Int32 {
+        guard requireRoot("--reload") else {
+            return 1
+        }
         guard CheckConfigCommand.load(file) != nil else {
             printError("memfd-bind: \(file): configuration invalid; the daemon was not asked to reload")
             return 1
         }
-        let absoluteFile = file.hasPrefix("/") ? file : (TargetInspection.realPath(file) ?? file)
+        let absoluteFile = TargetInspection.realPath(file) ?? file
         var candidates: [Int32] = []
         if let pid = PidFile.lockedPid(at: pidFile) {
             candidates.append(pid)
         }
         candidates += ControlSocket.runningDaemons().filter { !candidates.contains($0) }
+        var others: [String] = []
         for pid in candidates {
             guard let reply = request(pid: pid, ["reload", absoluteFile], timeout: shortTimeout) else {
                 continue
             }
-            if reply.lines.first?.hasPrefix("this daemon reads") == true {
+            if let first = reply.lines.first, first.hasPrefix(Daemon.otherConfigurationReply) {
+                others.append("daemon \(pid) " + first.dropFirst(Daemon.otherConfigurationReply.count))
                 continue
             }
             for line in reply.lines {
@@ -33,17 +38,35 @@ enum ControlClient {
             return reply.ok ? 0 : 1
         }
         printError("memfd-bind: no running daemon reads \(absoluteFile) (pid file \(pidFile)); start it with systemctl start memfd-bind")
+        for line in others {
+            printError("memfd-bind: \(line)")
+        }
         return 1
     }
 
+    /// Prints why `option` needs root and returns false when the caller is not root.
+    private static func requireRoot(_ option: String) -> Bool {
+        guard geteuid() != 0 else {
+            return true
+        }
+        printError("memfd-bind: \(option) must run as root: the daemon accepts requests only from root")
+        return false
+    }
+
     /// Sends `release` or `resume` to every running daemon and prints each reply.
+    /// A path that none of the daemons protects is reported, and makes the exit status 1.
     static func broadcast(_ command: String, paths: [String]) -> Int32 {
+        guard requireRoot("--\(command)") else {
+            return 1
+        }
         let daemons = ControlSocket.runningDaemons()
         guard !daemons.isEmpty else {
             printOut("memfd-bind: no running daemon; nothing to \(command)")
             return 0
         }
         var ok = true
+        var unknownEverywhere = Set(paths)
+        let notConfigured = "not configured: "
         for pid in daemons {
             let timeout = command == "resume" ? resumeTimeout : shortTimeout
             guard let reply = request(pid: pid, [command] + paths, timeout: timeout) else {
@@ -51,10 +74,16 @@ enum ControlClient {
                 ok = false
                 continue
             }
-            for line in reply.lines where !line.hasPrefix("not configured: ") || daemons.count == 1 {
+            let unknownHere = Set(reply.lines.filter { $0.hasPrefix(notConfigured) }.map { String($0.dropFirst(notConfigured.count)) })
+            unknownEverywhere.formIntersection(unknownHere)
+            for line in reply.lines where !line.hasPrefix(notConfigured) {
                 printOut("\(pid): \(line)")
             }
             ok = ok && reply.ok
+        }
+        for path in paths where unknownEverywhere.contains(path) {
+            printError("memfd-bind: \(path) is not configured in any running daemon")
+            ok = false
         }
         return ok ? 0 : 1
     }
@@ -77,9 +106,10 @@ enum ControlClient {
             printError("memfd-bind: the control socket \(ControlSocket.name(pid: pid)) belongs to a non-root process; ignored")
             return nil
         }
-        guard ControlSocket.send(fd, ControlSocket.encode(fields)),
-            let reply = ControlSocket.receive(fd, timeoutMilliseconds: timeout)
-        else {
+        // A send that fails still leaves the daemon's reply to read: it answers a rejected peer
+        // at once and closes the connection.
+        _ = ControlSocket.send(fd, ControlSocket.encode(fields))
+        guard let reply = ControlSocket.receive(fd, timeoutMilliseconds: timeout) else {
             return nil
         }
         var lines = String(decoding: reply, as: UTF8.self).split(separator: "\n").map(String.init)

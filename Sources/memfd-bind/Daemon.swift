@@ -48,8 +48,13 @@ final class Daemon {
             Log.error("refusing to start", ("reason", refusal))
             return 1
         }
+        let sourceField: (String, String)
+        switch source {
+        case .configuration(let file, _): sourceField = ("config", file)
+        case .singlePath(let path): sourceField = ("path", path)
+        }
         Log.notice(
-            "starting", ("version", programVersion), ("config", configurationName),
+            "starting", ("version", programVersion), sourceField,
             ("entries", "\(configuration.entries.count)"), ("pid", "\(getpid())"))
 
         if case .configuration(_, let pidFilePath) = source {
@@ -118,8 +123,13 @@ final class Daemon {
             return .success(Configuration(file: path, entries: [BinaryEntry(path: path)]))
         case .configuration(let file, _):
             let result = ConfigurationLoader.load(file: file, accounts: SystemAccounts(), ownership: .enforce)
-            for diagnostic in result.diagnostics {
+            for diagnostic in result.diagnostics.prefix(Daemon.loggedDiagnosticLimit) {
                 Log.write(diagnostic.severity == .error ? .error : .warning, "configuration", [("problem", diagnostic.oneLine)])
+            }
+            if result.diagnostics.count > Daemon.loggedDiagnosticLimit {
+                Log.error(
+                    "more configuration problems", ("count", "\(result.diagnostics.count - Daemon.loggedDiagnosticLimit)"),
+                    ("hint", "run memfd-bind --check-config to see all of them"))
             }
             guard let configuration = result.configuration else {
                 let count = result.diagnostics.filter { $0.severity == .error }.count
@@ -131,6 +141,9 @@ final class Daemon {
     }
 
     struct LoadFailure: Error {}
+
+    /// The maximum number of configuration diagnostics written to the log at one load.
+    static let loggedDiagnosticLimit = 50
 
     /// Protects one record, logging the outcome; a failure leaves it unprotected for a later retry.
     func protectLogging(_ record: ProtectedPath) {

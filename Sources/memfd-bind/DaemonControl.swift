@@ -46,9 +46,18 @@ extension Daemon {
         Log.info("control request", ("request", command), ("paths", arguments.joined(separator: " ")))
         switch command {
         case "reload":
-            if case .configuration(let file, _) = source, let asked = arguments.first, asked != file {
-                reply(fd, ["this daemon reads \(file), not \(asked)"], ok: false)
-                return
+            switch source {
+            case .configuration(let file, _):
+                let canonical = { (name: String) in TargetInspection.realPath(name) ?? name }
+                if let asked = arguments.first, canonical(asked) != canonical(file) {
+                    reply(fd, [Daemon.otherConfigurationReply + "reads \(file)"], ok: false)
+                    return
+                }
+            case .singlePath(let path):
+                if !arguments.isEmpty {
+                    reply(fd, [Daemon.otherConfigurationReply + "protects only \(path) and reads no configuration file"], ok: false)
+                    return
+                }
             }
             reloadRequested = true
             reloadWaiters.append(fd)
@@ -62,6 +71,9 @@ extension Daemon {
             reply(fd, ["unknown request \(command)"], ok: false)
         }
     }
+
+    /// The start of the reply to a reload request for a configuration file this daemon does not read.
+    static let otherConfigurationReply = "other configuration: "
 
     func answerReloadWaiters(_ summary: ReloadSummary) {
         for fd in reloadWaiters {

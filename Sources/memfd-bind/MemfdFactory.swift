@@ -72,7 +72,8 @@ struct MemfdFactory {
                 path, "cannot create an executable memfd", cause: error,
                 hint: "the vm.memfd_noexec sysctl is 2, which forbids executable memfds; set it to 0 or 1")
         } catch {
-            throw ProtectError(path, "cannot create a memfd", cause: error)
+            let hint = error.errno == EMFILE ? "raise LimitNOFILE= (ulimit -n); the daemon needs two descriptors per binary" : nil
+            throw ProtectError(path, "cannot create a memfd", cause: error, hint: hint)
         }
     }
 

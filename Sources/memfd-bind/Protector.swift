@@ -1,3 +1,4 @@
+import CLinuxShim
 import Config
 import Glibc
 
@@ -39,6 +40,11 @@ final class Protector {
         let path = record.path
         try TargetInspection.checkDirectories(path)
         try clearStaleMounts(at: path)
+        if CLinuxShim_is_mount_root(path) == 1 {
+            Log.warning(
+                "path is a mount point", ("path", path),
+                ("effect", "the daemon copies the file that this mount shows and binds over it"))
+        }
 
         let source = try SourceFile.open(path, maxSize: maxSize)
         if let other = paths.first(where: { $0 !== record && ($0.source?.identity.isSameInode(as: source.identity) ?? false) }) {
@@ -105,7 +111,13 @@ final class Protector {
             return false
         }
         let started = Linux.monotonicNanoseconds()
-        try source.checkCopyable(record.path, maxSize: maxSize)
+        let currentStatus: FileStatus
+        do {
+            currentStatus = try Linux.fstat(source.descriptor)
+        } catch {
+            throw ProtectError(record.path, "cannot read the original file's status", cause: error)
+        }
+        try source.checkCopyable(record.path, maxSize: maxSize, status: currentStatus)
         source.identity = current
         let newCopy = try copyFor(source, entry: record.entry, excluding: oldCopy)
         let result: (mountID: UInt64, gapless: Bool)

@@ -79,12 +79,13 @@ final class SourceFile {
             throw ProtectError(path, "cannot read the file status", cause: error)
         }
         let source = SourceFile(descriptor: fd, status: status)
-        try source.checkCopyable(path, maxSize: maxSize)
+        try source.checkCopyable(path, maxSize: maxSize, status: status)
         return source
     }
 
-    /// Checks the recorded status: a regular file with an execute bit, no larger than `maxSize`.
-    func checkCopyable(_ path: String, maxSize: Int64) throws(ProtectError) {
+    /// Checks a status of the original file: a regular, non-empty file with an execute bit, no
+    /// larger than `maxSize`, on a filesystem that allows execution.
+    func checkCopyable(_ path: String, maxSize: Int64, status: FileStatus) throws(ProtectError) {
         if status.isSymlink {
             let target = (try? Linux.readlink(path)) ?? "?"
             let resolved = TargetInspection.realPath(path).map { "list \($0) instead" } ?? "list the target's path instead"
@@ -107,6 +108,15 @@ final class SourceFile {
                 path, "the file is \(status.st_size) bytes, larger than max_size (\(maxSize) bytes)",
                 hint: "raise max_size in the configuration file or remove the entry")
         }
+        guard status.st_size > 0 else {
+            throw ProtectError(path, "the file is empty", hint: "wait until the binary is installed, or remove the entry")
+        }
+        var filesystem = statvfs()
+        if fstatvfs(descriptor, &filesystem) == 0, filesystem.f_flag & UInt(CLinuxShim_ST_NOEXEC) != 0 {
+            throw ProtectError(
+                path, "the file is on a filesystem mounted noexec",
+                hint: "a bound copy would run although the file cannot; move the binary or remove the entry")
+        }
     }
 
     /// Opens the original file for reading through the kept descriptor (not through the path).
@@ -124,6 +134,7 @@ final class SourceFile {
         case ENOENT: return "check the path in the configuration file"
         case EACCES, EPERM: return "run memfd-bind as root"
         case ENOTDIR: return "a directory in the path is not a directory"
+        case EMFILE: return "the daemon has no free descriptor; raise LimitNOFILE= (ulimit -n), it needs two per binary"
         default: return nil
         }
     }

@@ -106,6 +106,32 @@ private let runningAsRoot = getuid() == 0
         #expect(result.configuration != nil)
     }
 
+    @Test(.enabled(if: runningAsRoot, "lchown to another user needs root"))
+    func symlinkNotOwnedByRootIsAnError() throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.write("real.yaml", "binaries: []\n", mode: 0o600)
+        let link = directory.path + "/link.yaml"
+        #expect(symlink(file, link) == 0)
+        #expect(lchown(link, 65534, 65534) == 0)
+        let result = ConfigurationLoader.load(file: link, accounts: FakeAccounts(), ownership: .enforce)
+        #expect(result.configuration == nil)
+        #expect(result.diagnostics.map(\.oneLine) == [
+            "\(link): error: \(link) is a symbolic link owned by uid 65534, so its owner could point it elsewhere; "
+                + "replace it with a link owned by root, or name the file itself"
+        ])
+    }
+
+    @Test(.enabled(if: runningAsRoot, "creating files owned by root needs root"))
+    func rootOwnedSymlinkIsAccepted() throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.write("real.yaml", "binaries: []\n", mode: 0o600)
+        let link = directory.path + "/link.yaml"
+        #expect(symlink(file, link) == 0)
+        let result = ConfigurationLoader.load(file: link, accounts: FakeAccounts(), ownership: .enforce)
+        #expect(result.diagnostics == [])
+        #expect(result.configuration != nil)
+    }
+
     @Test(.enabled(if: runningAsRoot, "chown to another user needs root"))
     func enforcedOwnershipProblemsAreErrors() throws {
         let directory = try TemporaryDirectory()

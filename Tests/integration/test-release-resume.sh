@@ -49,8 +49,9 @@ assert_exit 0 "--resume of a bound path" "$MEMFD_BIND" --resume "$target"
 assert_eq "$daemon: already bound: $target" "$STDOUT" "resume of a bound path"
 
 step "release of an unknown path"
-assert_exit 0 "--release of a path no daemon protects" "$MEMFD_BIND" --release "$SCRATCH/bin/unknown"
-assert_eq "$daemon: not configured: $SCRATCH/bin/unknown" "$STDOUT" "release names the unknown path"
+assert_exit 1 "--release of a path no daemon protects" "$MEMFD_BIND" --release "$SCRATCH/bin/unknown"
+assert_eq "memfd-bind: $SCRATCH/bin/unknown is not configured in any running daemon" "$STDERR" \
+    "release names the unknown path"
 
 step "watch: release and rename bind the new file without resume"
 assert_exit 0 "--release the watched path" "$MEMFD_BIND" --release "$watched"

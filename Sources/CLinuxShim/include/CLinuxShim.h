@@ -16,6 +16,9 @@
 extern const int CLinuxShim_O_PATH;
 extern const int CLinuxShim_AT_EMPTY_PATH;
 
+// statvfs(3) flag of a filesystem mounted noexec (an enum in glibc's headers).
+extern const unsigned long CLinuxShim_ST_NOEXEC;
+
 // memfd_create(2) flags.
 extern const unsigned int CLinuxShim_MFD_CLOEXEC;
 extern const unsigned int CLinuxShim_MFD_ALLOW_SEALING;
