@@ -71,18 +71,20 @@ struct ConfigSchema {
             }
         }
 
-        var firstLineOfPath: [String: Int] = [:]
+        // Keyed by the path's bytes: string keys would treat canonically equivalent Unicode names,
+        // which the kernel sees as different files, as one path.
+        var firstLineOfPath: [[UInt8]: Int] = [:]
         for node in entryNodes {
             guard let entry = decodeEntry(node, defaults: defaults, into: &diagnostics) else {
                 continue
             }
-            if let firstLine = firstLineOfPath[entry.path] {
+            if let firstLine = firstLineOfPath[Array(entry.path.utf8)] {
                 diagnostics.error(
                     "duplicate path \"\(entry.path)\" (first at line \(firstLine)); list each binary once",
                     at: entry.location)
                 continue
             }
-            firstLineOfPath[entry.path] = entry.location.line
+            firstLineOfPath[Array(entry.path.utf8)] = entry.location.line
             configuration.entries.append(entry)
         }
         return diagnostics.hasErrors ? nil : configuration

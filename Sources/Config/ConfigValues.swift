@@ -186,7 +186,8 @@ func parseMaxSize(_ node: YAMLNode, into diagnostics: inout DiagnosticCollector)
             at: node.location)
         return nil
     }
-    guard digits.drop(while: { $0 == "0" }).count <= 12, let number = Int64(digits), number << shift <= maxMaxSize
+    guard digits.drop(while: { $0 == "0" }).count <= 12, let number = Int64(digits),
+        number <= maxMaxSize >> shift
     else {
         diagnostics.error("max_size \"\(text)\" is above the maximum of 64G", at: node.location)
         return nil

@@ -116,10 +116,7 @@ func parseArguments(_ arguments: [String]) throws(UsageError) -> Invocation {
         }
     }
     func absolute(_ paths: [String]) throws(UsageError) -> [String] {
-        for path in paths where !path.hasPrefix("/") {
-            throw UsageError(message: "path \(path) is not absolute")
-        }
-        return paths
+        try paths.map { (path) throws(UsageError) -> String in try normalizedOperand(path) }
     }
     func rejectOption(_ given: String?, _ name: String) throws(UsageError) {
         if given != nil {
@@ -172,4 +169,18 @@ func parseArguments(_ arguments: [String]) throws(UsageError) -> Invocation {
         command = .version
     }
     return Invocation(command: command, debug: debug)
+}
+
+/// Returns an absolute path operand without empty or `.` components and without a trailing `/`,
+/// so that it matches the mount points the kernel reports. A relative path or a `..` component is
+/// a usage error, because resolving `..` by text can name another file than the kernel would.
+func normalizedOperand(_ path: String) throws(UsageError) -> String {
+    guard path.hasPrefix("/") else {
+        throw UsageError(message: "path \(path) is not absolute")
+    }
+    let components = path.split(separator: "/").filter { $0 != "." }
+    if components.contains("..") {
+        throw UsageError(message: "path \(path) contains \"..\"; write the path without it")
+    }
+    return "/" + components.joined(separator: "/")
 }

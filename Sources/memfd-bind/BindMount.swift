@@ -84,6 +84,8 @@ enum BindMount {
         if gapless {
             memfd.bindCount += 1
             Log.debug("move_mount beneath", ("path", path), ("source", memfd.procPath))
+            // When this fails, the old bind stays on top and the new one stays beneath it, so the
+            // new copy keeps a bind and is never closed.
             try detach(old: old, at: path)
         } else {
             // The kernel lacks MOVE_MOUNT_BENEATH (before 6.5): unmount, then mount.
@@ -91,7 +93,9 @@ enum BindMount {
             do {
                 try Linux.bindMount("/proc/self/fd/\(link)", on: path)
             } catch {
-                throw ProtectError(path, "cannot bind the new memfd over the path", cause: error, hint: mountHint(error.errno))
+                var failure = ProtectError(path, "cannot bind the new memfd over the path", cause: error, hint: mountHint(error.errno))
+                failure.leftUnprotected = true
+                throw failure
             }
             memfd.bindCount += 1
         }
@@ -100,8 +104,11 @@ enum BindMount {
             try verify(memfd, at: path)
             return (try mountID(path), gapless)
         } catch {
+            // The old bind is gone at this point, so removing the new one leaves the path unprotected.
             unbindAfterFailure(memfd, path: path)
-            throw error
+            var failure = error
+            failure.leftUnprotected = true
+            throw failure
         }
     }
 
@@ -127,7 +134,7 @@ enum BindMount {
         } catch {
             throw ProtectError(path, "cannot unmount the bind", cause: error, hint: mountHint(error.errno))
         }
-        memfd.bindCount -= 1
+        memfd.dropBind()
         Log.debug("umount2", ("path", path), ("flags", "MNT_DETACH|UMOUNT_NOFOLLOW"))
     }
 

@@ -5,7 +5,7 @@ import Glibc
 enum CleanupCommand {
     static func run(paths: [String], config file: String, staleOnly: Bool) -> Int32 {
         var failed = false
-        var targets = paths
+        var targets = paths.map(TargetInspection.resolvedDirectory)
         if paths.isEmpty {
             let result = ConfigurationLoader.load(file: file, accounts: SystemAccounts(), ownership: .warn)
             if let configuration = result.configuration {
@@ -19,7 +19,7 @@ enum CleanupCommand {
             }
             if let entries = try? MountTable.read() {
                 for bind in MountTable.allMemfdBinds(in: entries) where bind.state == .stale {
-                    if !targets.contains(bind.mount.mountPoint) {
+                    if !targets.contains(where: { samePath($0, bind.mount.mountPoint) }) {
                         targets.append(bind.mount.mountPoint)
                     }
                 }

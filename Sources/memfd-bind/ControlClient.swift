@@ -3,10 +3,10 @@ import Glibc
 
 /// `--reload`, `--release` and `--resume`: requests to running daemons over their control sockets.
 enum ControlClient {
-    /// How long `--reload` and `--release` wait for the daemon, in milliseconds.
+    /// How long `--release` waits for the daemon, in milliseconds.
     static let shortTimeout: Int32 = 10_000
-    /// How long `--resume` waits: it may copy every binary again.
-    static let resumeTimeout: Int32 = 60_000
+    /// How long `--reload` and `--resume` wait: they may copy every binary again.
+    static let longTimeout: Int32 = 60_000
 
     /// Validates the configuration as `--check-config` does, then asks the daemon to reload it.
     static func reload(config file: String, pidFile: String) -> Int32 {
@@ -25,7 +25,7 @@ enum ControlClient {
         candidates += ControlSocket.runningDaemons().filter { !candidates.contains($0) }
         var others: [String] = []
         for pid in candidates {
-            guard let reply = request(pid: pid, ["reload", absoluteFile], timeout: shortTimeout) else {
+            guard let reply = request(pid: pid, ["reload", absoluteFile], timeout: longTimeout) else {
                 continue
             }
             if let first = reply.lines.first, first.hasPrefix(Daemon.otherConfigurationReply) {
@@ -65,23 +65,23 @@ enum ControlClient {
             return 0
         }
         var ok = true
-        var unknownEverywhere = Set(paths)
+        // Paths are kept as bytes: a Set of strings would merge canonically equivalent names.
+        var unknownEverywhere = Set(paths.map { Array($0.utf8) })
         let notConfigured = "not configured: "
         for pid in daemons {
-            let timeout = command == "resume" ? resumeTimeout : shortTimeout
+            let timeout = command == "resume" ? longTimeout : shortTimeout
             guard let reply = request(pid: pid, [command] + paths, timeout: timeout) else {
-                printError("memfd-bind: daemon \(pid) did not reply to the \(command) request in time")
                 ok = false
                 continue
             }
-            let unknownHere = Set(reply.lines.filter { $0.hasPrefix(notConfigured) }.map { String($0.dropFirst(notConfigured.count)) })
+            let unknownHere = Set(reply.lines.filter { $0.hasPrefix(notConfigured) }.map { Array($0.utf8.dropFirst(notConfigured.utf8.count)) })
             unknownEverywhere.formIntersection(unknownHere)
             for line in reply.lines where !line.hasPrefix(notConfigured) {
                 printOut("\(pid): \(line)")
             }
             ok = ok && reply.ok
         }
-        for path in paths where unknownEverywhere.contains(path) {
+        for path in paths where unknownEverywhere.contains(Array(path.utf8)) {
             printError("memfd-bind: \(path) is not configured in any running daemon")
             ok = false
         }
@@ -110,6 +110,11 @@ enum ControlClient {
         // at once and closes the connection.
         _ = ControlSocket.send(fd, ControlSocket.encode(fields))
         guard let reply = ControlSocket.receive(fd, timeoutMilliseconds: timeout) else {
+            printError("memfd-bind: daemon \(pid) did not reply within \(timeout / 1000) s; it may still be working on the request")
+            return nil
+        }
+        guard !reply.isEmpty else {
+            printError("memfd-bind: daemon \(pid) closed the connection without a reply; see its log")
             return nil
         }
         var lines = String(decoding: reply, as: UTF8.self).split(separator: "\n").map(String.init)

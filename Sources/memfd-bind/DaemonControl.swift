@@ -86,11 +86,29 @@ extension Daemon {
         reply(fd, outcome.lines, ok: outcome.ok)
     }
 
+    /// Sends the reply lines and the final `ok` or `failed` line, then closes the connection.
+    /// A reply longer than `replyLimit` bytes keeps its first lines and says how many were left out,
+    /// because one SOCK_SEQPACKET message cannot exceed the socket's send buffer.
     private func reply(_ fd: Int32, _ lines: [String], ok: Bool) {
-        let text = (lines + [ok ? "ok" : "failed"]).joined(separator: "\n") + "\n"
-        _ = ControlSocket.send(fd, Array(text.utf8))
+        var kept: [String] = []
+        var size = 0
+        for line in lines {
+            size += line.utf8.count + 1
+            if size > Daemon.replyLimit {
+                kept.append("(\(lines.count - kept.count) more lines left out)")
+                break
+            }
+            kept.append(line)
+        }
+        let text = (kept + [ok ? "ok" : "failed"]).joined(separator: "\n") + "\n"
+        if !ControlSocket.send(fd, Array(text.utf8)) {
+            Log.warning("control reply not sent", ("error", SyscallError(call: "send", errno: errno).description))
+        }
         Linux.close(fd)
     }
+
+    /// The largest reply text, in bytes, well below the default Unix socket send buffer.
+    static let replyLimit = 64 * 1024
 
     /// The records named by `paths`, or all when `paths` is empty; unknown paths are reported.
     private func select(_ paths: [String]) -> (records: [ProtectedPath], unknown: [String]) {

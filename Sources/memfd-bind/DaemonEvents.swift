@@ -30,6 +30,7 @@ extension Daemon {
         }
         if descriptors[3].revents != 0 {
             watcher.readEvents(protector.paths)
+            watcher.update(protector.paths)
         }
         if descriptors[1].revents & Int16(POLLPRI | POLLERR) != 0 {
             handleMountTableChange()
@@ -97,11 +98,14 @@ extension Daemon {
                     ("reason", "another mount was stacked over the daemon's bind"))
                 continue
             }
-            copy.bindCount -= 1
+            copy.dropBind()
             record.mountID = nil
             record.release = .removedFromOutside
-            let changed = record.source.map { (try? $0.currentIdentity()) != copy.sourceIdentity } ?? true
-            let replaced = (try? Linux.lstat(record.path)).map { !FileIdentity($0).isSameInode(as: copy.sourceIdentity) } ?? true
+            let copied = record.source?.identity
+            let changed = record.source.map { (try? $0.currentIdentity()) != copied } ?? true
+            let replaced = (try? Linux.lstat(record.path)).map { status in
+                copied.map { !FileIdentity(status).isSameInode(as: $0) } ?? true
+            } ?? true
             if record.entry.watch && (changed || replaced) {
                 Log.warning("bind removed from outside", ("path", record.path), ("action", "the changed file is protected again once it settles"))
                 record.settleDeadline = Linux.monotonicNanoseconds() + UInt64(record.entry.settleMilliseconds) * 1_000_000
@@ -121,7 +125,7 @@ extension Daemon {
         }
         let pid = getpid()
         return entries.contains { entry in
-            guard entry.mountPoint == path, let owner = entry.memfdBindOwner else {
+            guard samePath(entry.mountPoint, path), let owner = entry.memfdBindOwner else {
                 return false
             }
             return owner.pid == pid && owner.fd == copy.descriptor

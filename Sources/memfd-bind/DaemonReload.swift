@@ -24,15 +24,15 @@ extension Daemon {
 
         protector.maxSize = configuration.maxSize
         let actions = planReload(current: protector.paths.map(\.entry), desired: configuration.entries)
-        var kept: [String: ProtectedPath] = [:]
+        var kept: [[UInt8]: ProtectedPath] = [:]
         for record in protector.paths {
-            kept[record.path] = record
+            kept[Array(record.path.utf8)] = record
         }
         var ordered: [ProtectedPath] = []
         for action in actions {
             switch action {
             case .remove(let path):
-                guard let record = kept.removeValue(forKey: path) else {
+                guard let record = kept.removeValue(forKey: Array(path.utf8)) else {
                     continue
                 }
                 remove(record, &summary, &ordered)
@@ -42,7 +42,7 @@ extension Daemon {
                 protector.paths.append(record)
                 attempt(record, &summary, counting: \.added) { () throws(ProtectError) in try self.protector.protect(record) }
             case .keep(let entry), .update(let entry):
-                guard let record = kept[entry.path] else {
+                guard let record = kept[Array(entry.path.utf8)] else {
                     continue
                 }
                 record.entry = entry
@@ -100,7 +100,8 @@ extension Daemon {
         } catch {
             record.failure = error
             summary.failed.append(record.path)
-            Log.error("cannot replace", error.logFields + [("effect", "the previous copy stays bound")])
+            let effect = error.leftUnprotected ? "the path is unprotected until the next reload" : "the previous copy stays bound"
+            Log.error("cannot replace", error.logFields + [("effect", effect)])
         }
     }
 
@@ -121,7 +122,7 @@ extension Daemon {
     /// Checks that each bound path opens its own memfd; a path that does not is reported as failed.
     private func verifyBinds(_ summary: inout ReloadSummary) {
         for record in protector.paths {
-            guard record.isBound, let copy = record.copy else {
+            guard record.isBound, let copy = record.copy, !summary.failed.contains(where: { samePath($0, record.path) }) else {
                 continue
             }
             do {

@@ -44,9 +44,6 @@ final class MemfdCopy {
     let device: UInt64
     let inode: UInt64
 
-    /// The identity of the original file when it was copied.
-    let sourceIdentity: FileIdentity
-
     /// Number of binds that currently show this memfd.
     var bindCount = 0
 
@@ -55,7 +52,7 @@ final class MemfdCopy {
 
     init(
         descriptor: Int32, name: String, size: Int64, options: CopyOptions, actualSeals: UInt32,
-        status: FileStatus, sourceIdentity: FileIdentity
+        status: FileStatus
     ) {
         self.descriptor = descriptor
         self.name = name
@@ -64,7 +61,6 @@ final class MemfdCopy {
         self.actualSeals = actualSeals
         self.device = UInt64(status.st_dev)
         self.inode = UInt64(status.st_ino)
-        self.sourceIdentity = sourceIdentity
     }
 
     deinit {
@@ -75,6 +71,16 @@ final class MemfdCopy {
             return
         }
         close()
+    }
+
+    /// Records that one bind of this memfd is gone. A count that would go below zero is a bug in
+    /// the bookkeeping: it is logged and kept at zero.
+    func dropBind() {
+        if bindCount == 0 {
+            Log.error("bind count below zero", ("memfd", name))
+            return
+        }
+        bindCount -= 1
     }
 
     /// Closes the memfd once no bind shows it. Returns false and keeps it open otherwise.

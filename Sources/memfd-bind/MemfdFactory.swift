@@ -48,7 +48,7 @@ struct MemfdFactory {
         keep = true
         return MemfdCopy(
             descriptor: descriptor, name: name, size: copied, options: options, actualSeals: actualSeals,
-            status: status, sourceIdentity: source.identity)
+            status: status)
     }
 
     /// Creates the memfd with `MFD_EXEC`, retrying without it on kernels older than 6.3, which

@@ -95,7 +95,7 @@ enum MountTable {
     /// Returns the memfd-bind binds stacked at `path`, bottom first, with their owners' state.
     static func memfdBinds(at path: String, in entries: [MountEntry]) -> [ForeignBind] {
         entries.compactMap { entry in
-            guard entry.mountPoint == path, let owner = entry.memfdBindOwner else {
+            guard samePath(entry.mountPoint, path), let owner = entry.memfdBindOwner else {
                 return nil
             }
             return ForeignBind(mount: entry, pid: owner.pid, fd: owner.fd, state: state(pid: owner.pid, fd: owner.fd))
@@ -114,7 +114,7 @@ enum MountTable {
 
     /// Returns the topmost mount at `path`, if any: the one no other mount at `path` has as parent.
     static func topMount(at path: String, in entries: [MountEntry]) -> MountEntry? {
-        let stacked = entries.filter { $0.mountPoint == path }
+        let stacked = entries.filter { samePath($0.mountPoint, path) }
         return stacked.first { candidate in !stacked.contains { $0.parentID == candidate.id } }
     }
 
@@ -141,4 +141,11 @@ enum MountTable {
         }
         return .live(memfdName: name)
     }
+}
+
+/// Returns whether two paths are the same bytes. Swift's `==` on strings treats canonically
+/// equivalent Unicode (a precomposed "é" and "e" plus a combining accent) as equal, but the
+/// kernel compares bytes, so paths are always compared with this function.
+func samePath(_ first: String, _ second: String) -> Bool {
+    first.utf8.elementsEqual(second.utf8)
 }

@@ -13,6 +13,10 @@ struct ProtectError: Error, CustomStringConvertible {
     /// What to do about it, when there is something to do.
     var hint: String?
 
+    /// Whether the failed operation removed the path's previous bind, so that the path shows the
+    /// original file until it is protected again.
+    var leftUnprotected = false
+
     init(_ path: String, _ message: String, cause: SyscallError? = nil, hint: String? = nil) {
         self.path = path
         self.message = message

@@ -28,7 +28,7 @@ final class Protector {
 
     /// Returns the record for `path`.
     func record(for path: String) -> ProtectedPath? {
-        paths.first { $0.path == path }
+        paths.first { samePath($0.path, path) }
     }
 
     // MARK: Protecting
@@ -78,10 +78,10 @@ final class Protector {
         let path = record.path
         try clearStaleMounts(at: path)
         if let copy = record.copy, let source = record.source, CopyOptions(record.entry) == copy.options,
-            let onDisk = try? Linux.lstat(path), FileIdentity(onDisk) == copy.sourceIdentity,
-            (try? source.currentIdentity()) == copy.sourceIdentity
+            let onDisk = try? Linux.lstat(path), FileIdentity(onDisk) == source.identity,
+            (try? source.currentIdentity()) == source.identity
         {
-            let mountID = try BindMount.bind(copy, over: path, expecting: copy.sourceIdentity)
+            let mountID = try BindMount.bind(copy, over: path, expecting: source.identity)
             record.mountID = mountID
             record.release = nil
             record.failure = nil
@@ -106,7 +106,7 @@ final class Protector {
         } catch {
             throw ProtectError(record.path, "cannot read the original file's status", cause: error)
         }
-        let contentChanged = current != oldCopy.sourceIdentity
+        let contentChanged = current != source.identity
         guard optionsChanged || contentChanged else {
             return false
         }
@@ -118,12 +118,14 @@ final class Protector {
             throw ProtectError(record.path, "cannot read the original file's status", cause: error)
         }
         try source.checkCopyable(record.path, maxSize: maxSize, status: currentStatus)
-        source.identity = current
         let newCopy = try copyFor(source, entry: record.entry, excluding: oldCopy)
         let result: (mountID: UInt64, gapless: Bool)
         do {
             result = try BindMount.replace(oldCopy, with: newCopy, at: record.path, oldMountID: oldMountID)
         } catch {
+            if error.leftUnprotected {
+                record.mountID = nil
+            }
             if newCopy.bindCount == 0 && !isInUse(newCopy, except: record) {
                 newCopy.close()
             }
@@ -215,10 +217,13 @@ final class Protector {
         defer { Linux.close(fd) }
         let fingerprint = ContentComparison.fingerprint(fd, size: source.identity.size)
         candidates.removeAll { fingerprint == nil || $0.fingerprint != fingerprint }
-        guard let match = candidates.first(where: { ContentComparison.fileMatches(fd, memfd: $0) }) else {
+        guard let match = candidates.first(where: { ContentComparison.fileMatches(fd, memfd: $0) }),
+            let matched = try? Linux.fstat(fd)
+        else {
             // The copy that follows reads the file again, so its page cache stays until then.
             return nil
         }
+        source.identity = FileIdentity(matched)
         Linux.dropPageCache(fd)
         return match
     }

@@ -17,14 +17,15 @@ enum ReloadAction: Equatable {
 /// Removals come first, so that a path's old bind is gone before anything else is added, then
 /// the desired entries in configuration order.
 func planReload(current: [BinaryEntry], desired: [BinaryEntry]) -> [ReloadAction] {
-    var byPath: [String: BinaryEntry] = [:]
+    // Keyed by the path's bytes: string keys would merge canonically equivalent names.
+    var byPath: [[UInt8]: BinaryEntry] = [:]
     for entry in current {
-        byPath[entry.path] = entry
+        byPath[Array(entry.path.utf8)] = entry
     }
-    let desiredPaths = Set(desired.map(\.path))
-    var actions: [ReloadAction] = current.filter { !desiredPaths.contains($0.path) }.map { .remove(path: $0.path) }
+    let desiredPaths = Set(desired.map { Array($0.path.utf8) })
+    var actions: [ReloadAction] = current.filter { !desiredPaths.contains(Array($0.path.utf8)) }.map { .remove(path: $0.path) }
     for entry in desired {
-        guard let old = byPath[entry.path] else {
+        guard let old = byPath[Array(entry.path.utf8)] else {
             actions.append(.add(entry))
             continue
         }

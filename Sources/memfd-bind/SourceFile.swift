@@ -38,7 +38,8 @@ final class SourceFile {
     /// The `O_PATH` descriptor of the original file. Owned: closed by `close()` or on deinit.
     private(set) var descriptor: Int32
 
-    /// The identity recorded when the descriptor was opened or last copied.
+    /// The identity of the original when its content was last copied or found identical to a
+    /// shared copy; a different current identity means the bound copy is out of date.
     var identity: FileIdentity
 
     /// The permission and type bits recorded with `identity`.

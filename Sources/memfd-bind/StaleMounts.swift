@@ -21,6 +21,9 @@ enum StaleMounts {
     static func remove(at path: String, includingLive: Bool) throws(ProtectError) -> Int {
         let outcome = try removeLayers(at: path, includingLive: includingLive)
         if let pid = outcome.liveOwner {
+            if pid == getpid() {
+                throw ProtectError(path, "this daemon already binds the path", hint: "list each binary once")
+            }
             throw ProtectError(
                 path, "memfd-bind process \(pid) already protects this path",
                 hint: "stop that process, or run memfd-bind --cleanup \(path) to remove its bind")
@@ -49,10 +52,8 @@ enum StaleMounts {
                 return outcome
             }
             let state = MountTable.state(pid: owner.pid, fd: owner.fd)
-            if case .live = state, !includingLive {
-                if owner.pid != ourPID {
-                    outcome.liveOwner = owner.pid
-                }
+            if case .live = state, !includingLive || owner.pid == ourPID {
+                outcome.liveOwner = owner.pid
                 return outcome
             }
             do {
@@ -74,7 +75,8 @@ enum StaleMounts {
             return []
         }
         var paths: [String] = []
-        for bind in MountTable.allMemfdBinds(in: entries) where bind.state == .stale && !paths.contains(bind.mount.mountPoint) {
+        for bind in MountTable.allMemfdBinds(in: entries)
+        where bind.state == .stale && !paths.contains(where: { samePath($0, bind.mount.mountPoint) }) {
             paths.append(bind.mount.mountPoint)
         }
         var cleaned: [(path: String, removed: Int)] = []

@@ -11,8 +11,18 @@ import Glibc
 final class Watcher {
     private(set) var descriptor: Int32 = -1
 
-    /// Watch descriptors by key (`memfd:<fd>`, `source:<path>`, `directory:<path>`).
-    private var watches: [String: Int32] = [:]
+    /// Watch descriptors by key: `memfd:<fd>`, `source:<device>:<inode>` and `directory:<path>`,
+    /// as bytes, because string keys would merge canonically equivalent Unicode paths. The source
+    /// key names the inode, so that a replaced file gets a watch of its own.
+    private var watches: [[UInt8]: Int32] = [:]
+
+    private static func key(_ text: String) -> [UInt8] {
+        Array(text.utf8)
+    }
+
+    private static func sourceKey(_ source: SourceFile) -> [UInt8] {
+        key("source:\(source.identity.device):\(source.identity.inode)")
+    }
 
     private static let memfdEvents = UInt32(IN_ATTRIB)
     private static let sourceEvents = UInt32(IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF)
@@ -27,16 +37,17 @@ final class Watcher {
         guard descriptor >= 0 else {
             return
         }
-        var wanted: [String: (target: String, mask: UInt32)] = [:]
+        var wanted: [[UInt8]: (target: String, mask: UInt32)] = [:]
         for record in paths {
             if record.isBound, let copy = record.copy {
-                wanted["memfd:\(copy.descriptor)"] = (copy.procPath, Watcher.memfdEvents)
+                wanted[Watcher.key("memfd:\(copy.descriptor)")] = (copy.procPath, Watcher.memfdEvents)
             }
             if record.entry.watch {
                 if let source = record.source, source.descriptor >= 0 {
-                    wanted["source:\(record.path)"] = ("/proc/self/fd/\(source.descriptor)", Watcher.sourceEvents)
+                    wanted[Watcher.sourceKey(source)] = ("/proc/self/fd/\(source.descriptor)", Watcher.sourceEvents)
                 }
-                wanted["directory:\(parentDirectory(of: record.path))"] = (parentDirectory(of: record.path), Watcher.directoryEvents)
+                let directory = parentDirectory(of: record.path)
+                wanted[Watcher.key("directory:\(directory)")] = (directory, Watcher.directoryEvents)
             }
         }
         for (key, wd) in watches where wanted[key] == nil {
@@ -58,8 +69,9 @@ final class Watcher {
     /// Reads pending events and acts on them.
     func readEvents(_ paths: [ProtectedPath]) {
         var buffer = [UInt8](repeating: 0, count: 65536)
-        var touchedKeys: Set<String> = []
-        var names: [Int32: [String]] = [:]
+        var touchedKeys: Set<[UInt8]> = []
+        var names: [Int32: [[UInt8]]] = [:]
+        var removedWatches: Set<Int32> = []
         while true {
             let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
             guard count > 0 else {
@@ -68,27 +80,34 @@ final class Watcher {
             var offset = 0
             while offset + 16 <= count {
                 let wd = buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: Int32.self) }
+                let mask = buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self) }
                 let length = Int(buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self) })
                 let nameBytes = buffer[(offset + 16)..<min(count, offset + 16 + length)].prefix { $0 != 0 }
-                names[wd, default: []].append(String(decoding: nameBytes, as: UTF8.self))
+                names[wd, default: []].append(Array(nameBytes))
+                if mask & UInt32(IN_IGNORED) != 0 {
+                    // The kernel removed the watch (its inode is gone): forget it so it is added again.
+                    removedWatches.insert(wd)
+                }
                 offset += 16 + length
             }
         }
         for (key, wd) in watches where names[wd] != nil {
             touchedKeys.insert(key)
         }
+        watches = watches.filter { !removedWatches.contains($0.value) }
         for record in paths {
-            if let copy = record.copy, touchedKeys.contains("memfd:\(copy.descriptor)") {
+            if let copy = record.copy, touchedKeys.contains(Watcher.key("memfd:\(copy.descriptor)")) {
                 restoreAttributes(record, copy)
             }
             guard record.entry.watch else {
                 continue
             }
-            let directoryKey = "directory:\(parentDirectory(of: record.path))"
-            let baseName = String(record.path.split(separator: "/").last ?? "")
+            let directoryKey = Watcher.key("directory:\(parentDirectory(of: record.path))")
+            let baseName = Array(record.path.utf8.split(separator: UInt8(ascii: "/")).last ?? [])
             let directoryTouched =
                 touchedKeys.contains(directoryKey) && (watches[directoryKey].flatMap { names[$0] }?.contains(baseName) ?? false)
-            if touchedKeys.contains("source:\(record.path)") || directoryTouched {
+            let sourceTouched = record.source.map { touchedKeys.contains(Watcher.sourceKey($0)) } ?? false
+            if sourceTouched || directoryTouched {
                 record.settleDeadline = Linux.monotonicNanoseconds() + UInt64(record.entry.settleMilliseconds) * 1_000_000
                 Log.debug("file changed", ("path", record.path), ("settle_ms", "\(record.entry.settleMilliseconds)"))
             }

@@ -9,28 +9,39 @@ import Glibc
 /// maps them again, so the call is safe for code and saves nothing but resident pages.
 enum WorkingSet {
     /// Unmaps the clean file-backed mappings listed in /proc/self/smaps. Mappings with any
-    /// anonymous page (relocated data, written pages) are left alone, because dropping those pages
-    /// would bring back the file's original bytes.
+    /// anonymous page, resident or swapped out (relocated data, written pages), are left alone,
+    /// because dropping those pages would bring back the file's original bytes.
     static func trim() {
         guard let bytes = try? Linux.readFile("/proc/self/smaps") else {
             return
         }
         var candidate: (start: UInt, end: UInt)?
+        var anonymous = -1
         for line in bytes.split(separator: UInt8(ascii: "\n")) {
             let text = String(decoding: line, as: UTF8.self)
             if let range = mappingRange(text) {
                 candidate = range
+                anonymous = -1
                 continue
             }
-            guard text.hasPrefix("Anonymous:"), let mapping = candidate else {
+            guard let mapping = candidate else {
                 continue
             }
-            candidate = nil
-            let anonymous = text.dropFirst("Anonymous:".count).split(separator: " ").first.flatMap { Int($0) } ?? -1
-            if anonymous == 0 {
-                _ = madvise(UnsafeMutableRawPointer(bitPattern: mapping.start), Int(mapping.end - mapping.start), MADV_DONTNEED)
+            if text.hasPrefix("Anonymous:") {
+                anonymous = kibibytes(text, after: "Anonymous:")
+            } else if text.hasPrefix("Swap:") {
+                // smaps lists Swap after Anonymous, so both are known here.
+                candidate = nil
+                if anonymous == 0 && kibibytes(text, after: "Swap:") == 0 {
+                    _ = madvise(UnsafeMutableRawPointer(bitPattern: mapping.start), Int(mapping.end - mapping.start), MADV_DONTNEED)
+                }
             }
         }
+    }
+
+    /// Reads the number in an smaps line such as `Swap:  0 kB`, or -1 when there is none.
+    private static func kibibytes(_ line: String, after label: String) -> Int {
+        line.dropFirst(label.count).split(separator: " ").first.flatMap { Int($0) } ?? -1
     }
 
     /// Parses a mapping header such as `7f12-7f34 r-xp 00000000 fd:00 1234 /usr/lib/libc.so.6`,

@@ -44,8 +44,8 @@ case .status(let config):
 case .reload(let config, let pidFile):
     status = ControlClient.reload(config: config, pidFile: pidFile)
 case .release(let paths):
-    status = ControlClient.broadcast("release", paths: paths)
+    status = ControlClient.broadcast("release", paths: paths.map(TargetInspection.resolvedDirectory))
 case .resume(let paths):
-    status = ControlClient.broadcast("resume", paths: paths)
+    status = ControlClient.broadcast("resume", paths: paths.map(TargetInspection.resolvedDirectory))
 }
 exit(status)

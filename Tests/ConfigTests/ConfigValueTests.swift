@@ -264,6 +264,12 @@ private func optionDiagnostics(_ line: String) -> [String] {
         #expect(diagnosticLines("max_size: 68719476737\n") == [
             "test.yaml:1:11: error: max_size \"68719476737\" is above the maximum of 64G"
         ])
+        // Values whose shift by the suffix would overflow 64 bits must not wrap into range.
+        for text in ["17179869185G", "17179869184G", "8589934592G", "999999999999K"] {
+            #expect(diagnosticLines("max_size: \(text)\n") == [
+                "test.yaml:1:11: error: max_size \"\(text)\" is above the maximum of 64G"
+            ])
+        }
         #expect(diagnosticLines("max_size: 99999999999999999999G\n") == [
             "test.yaml:1:11: error: max_size \"99999999999999999999G\" is above the maximum of 64G"
         ])

@@ -53,6 +53,14 @@ import Testing
         }
     }
 
+    @Test func pathOperandsAreNormalized() throws {
+        #expect(try parseArguments(["--cleanup", "/x//bin/./runc/"]).command == .cleanup(paths: ["/x/bin/runc"], config: "/etc/memfd-bind.yaml", staleOnly: false))
+        #expect(try parseArguments(["/usr//sbin/runc"]).command == .single(path: "/usr/sbin/runc"))
+        #expect(throws: UsageError(message: "path /x/../runc contains \"..\"; write the path without it")) {
+            try parseArguments(["--release", "/x/../runc"])
+        }
+    }
+
     @Test func doubleDashEndsOptions() throws {
         #expect(try parseArguments(["--", "/-odd"]).command == .single(path: "/-odd"))
     }
