@@ -3,9 +3,11 @@ import Glibc
 
 /// `--reload`, `--release` and `--resume`: requests to running daemons over their control sockets.
 enum ControlClient {
-    /// How long `--release` waits for the daemon, in milliseconds.
+    /// How long `--reload` and `--release` wait for the daemon, in milliseconds. A reload that
+    /// copies many large binaries can take longer; the client then says so and exits 1, and the
+    /// daemon finishes the reload.
     static let shortTimeout: Int32 = 10_000
-    /// How long `--reload` and `--resume` wait: they may copy every binary again.
+    /// How long `--resume` waits: it may copy every binary again.
     static let longTimeout: Int32 = 60_000
 
     /// Validates the configuration as `--check-config` does, then asks the daemon to reload it.
@@ -25,7 +27,7 @@ enum ControlClient {
         candidates += ControlSocket.runningDaemons().filter { !candidates.contains($0) }
         var others: [String] = []
         for pid in candidates {
-            guard let reply = request(pid: pid, ["reload", absoluteFile], timeout: longTimeout) else {
+            guard let reply = request(pid: pid, ["reload", absoluteFile], timeout: shortTimeout) else {
                 continue
             }
             if let first = reply.lines.first, first.hasPrefix(Daemon.otherConfigurationReply) {
