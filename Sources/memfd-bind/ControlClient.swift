@@ -28,6 +28,9 @@ enum ControlClient {
         var others: [String] = []
         for pid in candidates {
             guard let reply = request(pid: pid, ["reload", absoluteFile], timeout: shortTimeout) else {
+                if answeredWithoutReply {
+                    return 1
+                }
                 continue
             }
             if let first = reply.lines.first, first.hasPrefix(Daemon.otherConfigurationReply) {
@@ -92,7 +95,12 @@ enum ControlClient {
 
     /// Sends one request to daemon `pid` and waits for the reply. Returns nil when the daemon
     /// cannot be reached, is not root, or does not answer in time.
+    /// Set when the last `request` reached a daemon that then timed out or closed without a reply,
+    /// as opposed to finding no daemon to talk to.
+    nonisolated(unsafe) static var answeredWithoutReply = false
+
     static func request(pid: Int32, _ fields: [String], timeout: Int32) -> (lines: [String], ok: Bool)? {
+        answeredWithoutReply = false
         guard let fd = try? once("socket", { socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }) else {
             return nil
         }
@@ -113,10 +121,12 @@ enum ControlClient {
         _ = ControlSocket.send(fd, ControlSocket.encode(fields))
         guard let reply = ControlSocket.receive(fd, timeoutMilliseconds: timeout) else {
             printError("memfd-bind: daemon \(pid) did not reply within \(timeout / 1000) s; it may still be working on the request")
+            answeredWithoutReply = true
             return nil
         }
         guard !reply.isEmpty else {
             printError("memfd-bind: daemon \(pid) closed the connection without a reply; see its log")
+            answeredWithoutReply = true
             return nil
         }
         var lines = String(decoding: reply, as: UTF8.self).split(separator: "\n").map(String.init)
