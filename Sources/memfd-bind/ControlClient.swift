@@ -27,11 +27,14 @@ enum ControlClient {
         candidates += ControlSocket.runningDaemons().filter { !candidates.contains($0) }
         var others: [String] = []
         for pid in candidates {
-            guard let reply = request(pid: pid, ["reload", absoluteFile], timeout: shortTimeout) else {
-                if answeredWithoutReply {
-                    return 1
-                }
+            let reply: Reply
+            switch request(pid: pid, ["reload", absoluteFile], timeout: shortTimeout) {
+            case .reply(let received):
+                reply = received
+            case .unreachable:
                 continue
+            case .noReply:
+                return 1
             }
             if let first = reply.lines.first, first.hasPrefix(Daemon.otherConfigurationReply) {
                 others.append("daemon \(pid) " + first.dropFirst(Daemon.otherConfigurationReply.count))
@@ -75,7 +78,7 @@ enum ControlClient {
         let notConfigured = "not configured: "
         for pid in daemons {
             let timeout = command == "resume" ? longTimeout : shortTimeout
-            guard let reply = request(pid: pid, [command] + paths, timeout: timeout) else {
+            guard case .reply(let reply) = request(pid: pid, [command] + paths, timeout: timeout) else {
                 ok = false
                 continue
             }
@@ -95,14 +98,21 @@ enum ControlClient {
 
     /// Sends one request to daemon `pid` and waits for the reply. Returns nil when the daemon
     /// cannot be reached, is not root, or does not answer in time.
-    /// Set when the last `request` reached a daemon that then timed out or closed without a reply,
-    /// as opposed to finding no daemon to talk to.
-    nonisolated(unsafe) static var answeredWithoutReply = false
+    /// A daemon's reply: its outcome lines and whether it ended with `ok`.
+    typealias Reply = (lines: [String], ok: Bool)
 
-    static func request(pid: Int32, _ fields: [String], timeout: Int32) -> (lines: [String], ok: Bool)? {
-        answeredWithoutReply = false
+    /// The result of one request.
+    enum Outcome {
+        case reply(Reply)
+        /// No daemon listens there, or its peer is not root; nothing was asked.
+        case unreachable
+        /// The daemon got the request but timed out or closed without a reply (already reported).
+        case noReply
+    }
+
+    static func request(pid: Int32, _ fields: [String], timeout: Int32) -> Outcome {
         guard let fd = try? once("socket", { socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }) else {
-            return nil
+            return .unreachable
         }
         defer { Linux.close(fd) }
         var (address, length) = ControlSocket.address(ControlSocket.name(pid: pid))
@@ -110,30 +120,28 @@ enum ControlClient {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) }
         }
         guard connected == 0 else {
-            return nil
+            return .unreachable
         }
         guard let peer = ControlSocket.peer(fd), peer.uid == 0 else {
             printError("memfd-bind: the control socket \(ControlSocket.name(pid: pid)) belongs to a non-root process; ignored")
-            return nil
+            return .unreachable
         }
         // A send that fails still leaves the daemon's reply to read: it answers a rejected peer
         // at once and closes the connection.
         _ = ControlSocket.send(fd, ControlSocket.encode(fields))
         guard let reply = ControlSocket.receive(fd, timeoutMilliseconds: timeout) else {
             printError("memfd-bind: daemon \(pid) did not reply within \(timeout / 1000) s; it may still be working on the request")
-            answeredWithoutReply = true
-            return nil
+            return .noReply
         }
         guard !reply.isEmpty else {
             printError("memfd-bind: daemon \(pid) closed the connection without a reply; see its log")
-            answeredWithoutReply = true
-            return nil
+            return .noReply
         }
         var lines = String(decoding: reply, as: UTF8.self).split(separator: "\n").map(String.init)
         let ok = lines.last == "ok"
         if lines.last == "ok" || lines.last == "failed" {
             lines.removeLast()
         }
-        return (lines, ok)
+        return .reply((lines, ok))
     }
 }
