@@ -198,6 +198,20 @@ write_script() {
     mv -f "$file.tmp.$$" "$file"
 }
 
+# Makes a runc bundle in DIR with RUNC's `spec`: a busybox-static root filesystem and a process
+# that sleeps, without a terminal: make_busybox_bundle DIR RUNC
+make_busybox_bundle() {
+    local bundle=$1 runc=$2
+    mkdir -p "$bundle/rootfs/bin"
+    cp "$(command -v busybox)" "$bundle/rootfs/bin/busybox"
+    for applet in sh sleep; do
+        ln -s busybox "$bundle/rootfs/bin/$applet"
+    done
+    (cd "$bundle" && "$runc" spec) || fatal "runc spec failed"
+    jq '.process.terminal = false | .process.args = ["/bin/sleep", "1000"]' "$bundle/config.json" >"$bundle/config.json.new" \
+        && mv "$bundle/config.json.new" "$bundle/config.json" || fatal "cannot edit config.json"
+}
+
 # --- Mount table -----------------------------------------------------------------------------
 
 # Prints the mountinfo lines of proc binds (root /<pid>/fd/<n>) mounted at PATH, bottom first.

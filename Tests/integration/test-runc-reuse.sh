@@ -16,14 +16,7 @@ state=$SCRATCH/runc-state
 
 step "busybox bundle"
 bundle=$SCRATCH/bundle
-mkdir -p "$bundle/rootfs/bin"
-cp "$busybox" "$bundle/rootfs/bin/busybox"
-for applet in sh sleep; do
-    ln -s busybox "$bundle/rootfs/bin/$applet"
-done
-(cd "$bundle" && "$protected" spec) || fatal "runc spec failed"
-jq '.process.terminal = false | .process.args = ["/bin/sleep", "1000"]' "$bundle/config.json" >"$bundle/config.json.new" \
-    && mv "$bundle/config.json.new" "$bundle/config.json" || fatal "cannot edit config.json"
+make_busybox_bundle "$bundle" "$protected"
 
 config=$SCRATCH/config.yaml
 write_file "$config" <<YAML

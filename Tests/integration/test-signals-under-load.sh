@@ -19,14 +19,7 @@ pid_file=$SCRATCH/daemon.pid
 
 step "busybox bundle"
 bundle=$SCRATCH/bundle
-mkdir -p "$bundle/rootfs/bin"
-cp "$busybox" "$bundle/rootfs/bin/busybox"
-for applet in sh sleep; do
-    ln -s busybox "$bundle/rootfs/bin/$applet"
-done
-(cd "$bundle" && "$runc" spec) || fatal "runc spec failed"
-jq '.process.terminal = false | .process.args = ["/bin/sleep", "1000"]' "$bundle/config.json" >"$bundle/config.json.new" \
-    && mv "$bundle/config.json.new" "$bundle/config.json" || fatal "cannot edit config.json"
+make_busybox_bundle "$bundle" "$runc"
 at_exit "'$runc' --root '$state' list -q | xargs -r -n 1 '$runc' --root '$state' delete -f"
 
 # The first valid file protects runc and the tool with the defaults; the second changes runc's mode,
