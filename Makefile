@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -Osize
 BINARY = .build/release/memfd-bind
 
-.PHONY: all build debug test unit integration system deb bench bench-smoke clean
+.PHONY: all build debug test unit integration system fuzz-replay deb bench bench-smoke clean
 
 all: build
 
@@ -16,7 +16,7 @@ debug:
 	$(SWIFT) build
 
 ## test: every test; the integration, system and benchmark smoke tests need root.
-test: unit integration bench-smoke system
+test: unit integration fuzz-replay bench-smoke system
 
 unit:
 	$(SWIFT) test
@@ -26,6 +26,10 @@ integration: build
 
 system:
 	Tests/system/run.sh
+
+## fuzz-replay: every saved fuzzer input once through the config loader (see Tests/fuzz/README.md).
+fuzz-replay:
+	Tests/fuzz/replay.sh
 
 deb:
 	packaging/build-deb.sh

@@ -2,21 +2,24 @@
 ///
 /// The result is lexical: it does not follow symbolic links, and `..` at the root stays at
 /// the root. An absolute path gives an absolute result, and `/` normalizes to itself.
+///
+/// Components are split at the byte `/`, as the kernel splits them, not at the Swift character
+/// `/`, which would swallow a combining mark that follows the slash.
 func lexicallyNormalizedPath(_ path: String) -> String {
-    var components: [Substring] = []
-    for component in path.split(separator: "/", omittingEmptySubsequences: true) {
-        switch component {
-        case ".":
+    var components: [Substring.UTF8View.SubSequence] = []
+    for component in Substring(path).utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
+        if component.elementsEqual(".".utf8) {
             continue
-        case "..":
+        }
+        if component.elementsEqual("..".utf8) {
             if !components.isEmpty {
                 components.removeLast()
             }
-        default:
-            components.append(component)
+            continue
         }
+        components.append(component)
     }
-    return "/" + components.joined(separator: "/")
+    return "/" + components.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "/")
 }
 
 /// Parses `path`: an absolute, normalized path without control characters.
@@ -59,7 +62,7 @@ func parsePath(_ node: YAMLNode, into diagnostics: inout DiagnosticCollector) ->
         return nil
     }
     let normalized = lexicallyNormalizedPath(path)
-    guard normalized == path else {
+    guard normalized.utf8.elementsEqual(path.utf8) else {
         diagnostics.error(
             "path \"\(path)\" is not normalized; write \"\(normalized)\"", at: node.location)
         return nil

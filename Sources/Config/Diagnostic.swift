@@ -42,6 +42,10 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
         return text + ": \(severity.rawValue): \(message)"
     }
 
+    /// The longest source line, in Unicode scalars, that `rendered` shows whole; a longer one is
+    /// shown as a window of this size around the column, with "..." at each cut end.
+    public static let shownLineLimit = 160
+
     /// The compiler-style form: `oneLine`, then the source line and a caret under the column.
     ///
     /// The caret line copies each tab that precedes the column in the source line and uses a
@@ -51,14 +55,23 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
         guard let location, let sourceLine else {
             return oneLine
         }
-        var caret = ""
-        var column = 1
-        for scalar in sourceLine.unicodeScalars where column < location.column {
-            caret += scalar == "\t" ? "\t" : " "
-            column += 1
+        var scalars = Array(sourceLine.unicodeScalars)
+        var column = location.column
+        if scalars.count > Diagnostic.shownLineLimit {
+            let start = min(max(0, column - 1 - Diagnostic.shownLineLimit / 2), scalars.count - Diagnostic.shownLineLimit)
+            let end = start + Diagnostic.shownLineLimit
+            let ellipsis = Array("...".unicodeScalars)
+            scalars = (start > 0 ? ellipsis : []) + scalars[start..<end] + (end < sourceLine.unicodeScalars.count ? ellipsis : [])
+            column = column - start + (start > 0 ? ellipsis.count : 0)
         }
-        caret += String(repeating: " ", count: max(0, location.column - column)) + "^"
-        return oneLine + "\n" + sourceLine + "\n" + caret
+        var shown = ""
+        shown.unicodeScalars.append(contentsOf: scalars)
+        var caret = ""
+        for scalar in scalars.prefix(max(0, column - 1)) {
+            caret += scalar == "\t" ? "\t" : " "
+        }
+        caret += String(repeating: " ", count: max(0, column - 1 - scalars.count)) + "^"
+        return oneLine + "\n" + shown + "\n" + caret
     }
 
     public var description: String {
@@ -71,6 +84,16 @@ struct DiagnosticCollector {
     let file: String
     let source: SourceText
     private(set) var diagnostics: [Diagnostic] = []
+
+    /// The maximum number of diagnostics kept for one file. Past it, problems are only counted:
+    /// this bounds memory and output for any input, as compilers' error limits do.
+    static let maxDiagnostics = 1000
+
+    /// Problems found after `maxDiagnostics` was reached.
+    private(set) var droppedCount = 0
+
+    /// Source lines already extracted, shared by every diagnostic on the same line.
+    private var lineCache: [Int: String] = [:]
 
     init(file: String, source: SourceText) {
         self.file = file
@@ -88,10 +111,22 @@ struct DiagnosticCollector {
     }
 
     mutating func add(_ severity: Diagnostic.Severity, _ message: String, at location: SourceLocation?) {
-        let line = location.flatMap { source.text(ofLine: $0.line) }
+        guard diagnostics.count < DiagnosticCollector.maxDiagnostics else {
+            droppedCount += 1
+            return
+        }
+        let location = location.map(source.clampedToLastLine)
+        var line: String?
+        if let number = location?.line {
+            line = lineCache[number] ?? source.text(ofLine: number)
+            lineCache[number] = line
+        }
         diagnostics.append(
-            Diagnostic(severity: severity, file: file, location: location, message: message, sourceLine: line))
+            Diagnostic(
+                severity: severity, file: file, location: location, message: escapingControlCharacters(message),
+                sourceLine: line))
     }
+
 
     /// Whether any error has been added.
     var hasErrors: Bool {
@@ -103,15 +138,52 @@ struct DiagnosticCollector {
     /// Repeats occur when an alias copies a node that has a problem: the copy keeps the
     /// original's location, so each problem is reported once, at the original.
     func sortedUnique() -> [Diagnostic] {
-        var seen: Set<Diagnostic> = []
+        struct Key: Hashable {
+            var severity: Diagnostic.Severity
+            var location: SourceLocation?
+            var message: String
+        }
+        var seen: Set<Key> = []
         var unique: [Diagnostic] = []
-        for diagnostic in diagnostics where seen.insert(diagnostic).inserted {
+        for diagnostic in diagnostics
+        where seen.insert(Key(severity: diagnostic.severity, location: diagnostic.location, message: diagnostic.message)).inserted {
             unique.append(diagnostic)
         }
-        return unique.enumerated().sorted { lhs, rhs in
+        var sorted = unique.enumerated().sorted { lhs, rhs in
             let left = lhs.element.location.map { ($0.line, $0.column) } ?? (0, 0)
             let right = rhs.element.location.map { ($0.line, $0.column) } ?? (0, 0)
             return left != right ? left < right : lhs.offset < rhs.offset
         }.map(\.element)
+        if droppedCount > 0 {
+            sorted.append(
+                Diagnostic(
+                    severity: .error, file: file, location: nil,
+                    message: "\(droppedCount) more problems are not shown; fix the ones above and check again"))
+        }
+        return sorted
     }
+}
+
+/// Returns `text` with line breaks, tabs and other control characters written as escapes, so
+/// that a value quoted in a message cannot start a line of its own in the output.
+func escapingControlCharacters(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+        return text
+    }
+    var result = ""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\n": result += "\\n"
+        case "\r": result += "\\r"
+        case "\t": result += "\\t"
+        default:
+            if scalar.value < 0x20 || scalar.value == 0x7F {
+                let digits = String(scalar.value, radix: 16)
+                result += "\\x" + (digits.count < 2 ? "0" : "") + digits
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return result
 }

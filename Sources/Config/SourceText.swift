@@ -98,6 +98,17 @@ struct SourceText {
         return String(decoding: bytes[range], as: UTF8.self)
     }
 
+    /// Moves a location past the last line to the end of the last line. libyaml reports the end of
+    /// a file without a final line break on the line after it, which the file does not have.
+    func clampedToLastLine(_ location: SourceLocation) -> SourceLocation {
+        let lastLine = lineStarts.count
+        guard location.line > lastLine, lastLine >= 1 else {
+            return location
+        }
+        let text = text(ofLine: lastLine) ?? ""
+        return SourceLocation(line: lastLine, column: text.unicodeScalars.count + 1)
+    }
+
     /// Returns the Unicode scalar at a 1-based location, or nil when there is none.
     func scalar(at location: SourceLocation) -> Unicode.Scalar? {
         guard let line = text(ofLine: location.line) else {

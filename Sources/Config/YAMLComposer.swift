@@ -87,7 +87,8 @@ private struct YAMLComposer {
 
     private mutating func nextEvent() throws(YAMLError) -> YAMLEvent {
         switch parser.next() {
-        case .success(let event):
+        case .success(var event):
+            event.location = source.clampedToLastLine(event.location)
             return event
         case .failure(let failure):
             throw yamlError(from: failure)
@@ -95,7 +96,8 @@ private struct YAMLComposer {
     }
 
     private func yamlError(from failure: LibYAMLFailure) -> YAMLError {
-        let location = failure.isReaderError ? source.location(ofByteOffset: failure.byteOffset) : failure.location
+        let location = source.clampedToLastLine(
+            failure.isReaderError ? source.location(ofByteOffset: failure.byteOffset) : failure.location)
         if failure.problem == "found character that cannot start any token" && source.scalar(at: location) == "\t" {
             return YAMLError(
                 message: "found a tab character where a token must start; YAML indents with spaces only: "

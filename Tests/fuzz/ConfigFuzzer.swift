@@ -276,7 +276,9 @@ private func checkDiagnostics(_ diagnostics: [Diagnostic], text: InputText) {
             expect("diagnostic-source-line", diagnostic.sourceLine == nil, "diagnostic without location has a source line")
         }
 
-        let key = diagnostic.location.map { ($0.line, $0.column) } ?? (0, 0)
+        // The count of problems past the limit comes last, without a location.
+        let isLimitSummary = diagnostic.location == nil && diagnostic.message.hasSuffix("more problems are not shown; fix the ones above and check again")
+        let key = isLimitSummary ? (Int.max, Int.max) : diagnostic.location.map { ($0.line, $0.column) } ?? (0, 0)
         expect(
             "diagnostic-order", previous <= key,
             "diagnostic at \(key.0):\(key.1) follows one at \(previous.0):\(previous.1)")
@@ -302,6 +304,14 @@ private func checkRendering(_ diagnostic: Diagnostic) {
     let rendered = diagnostic.rendered
     guard let location = diagnostic.location, let sourceLine = diagnostic.sourceLine else {
         expect("rendered-without-source", rendered == oneLine, "rendered form without a source line adds text")
+        return
+    }
+    guard sourceLine.unicodeScalars.count <= Diagnostic.shownLineLimit else {
+        // A long line is shown as a window around the column: three lines, none much longer than the limit.
+        let lines = rendered.split(separator: "\n", omittingEmptySubsequences: false)
+        expect(
+            "rendered-window", lines.count == 3 && lines.dropFirst().allSatisfy { $0.unicodeScalars.count <= Diagnostic.shownLineLimit + 6 },
+            "rendered form of a long line is not a window of the line")
         return
     }
     // Compare scalars, because a message ending in "\r" would join the next "\n" into one Character.
