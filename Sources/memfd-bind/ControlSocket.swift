@@ -10,7 +10,8 @@ import Glibc
 /// instances, in /proc/net/unix. Abstract names belong to the network namespace, so the mount
 /// namespace in the name keeps a client to the daemons whose binds it sees; binds in another
 /// mount namespace never block a package upgrade here. The daemon accepts requests only from
-/// peers whose `SO_PEERCRED` uid is 0, and clients talk only to a uid-0 peer.
+/// peers whose `SO_PEERCRED` uid is 0 and that run in its own mount namespace, and clients talk
+/// only to a uid-0 peer.
 ///
 /// A request is the command word followed by its arguments, separated by NUL bytes. A reply is
 /// text: the outcome lines, then a last line `ok` or `failed`.
@@ -79,6 +80,14 @@ enum ControlSocket {
             }
         }
         return pids.sorted()
+    }
+
+    /// Returns whether process `pid` is in this process's mount namespace; false when that cannot be read.
+    static func sharesMountNamespace(pid: Int32) -> Bool {
+        guard let status = try? Linux.statFollowingLinks("/proc/\(pid)/ns/mnt") else {
+            return false
+        }
+        return UInt64(status.st_ino) == mountNamespace
     }
 
     /// Encodes a request: the command and its arguments separated by NUL bytes.

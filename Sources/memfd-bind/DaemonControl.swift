@@ -16,6 +16,14 @@ extension Daemon {
                 Linux.close(fd)
                 continue
             }
+            // Abstract sockets are shared by the network namespace, so root in a container that
+            // shares the host's network could connect; only peers that see the daemon's binds may.
+            guard ControlSocket.sharesMountNamespace(pid: peer.pid) else {
+                Log.warning("control request rejected", ("pid", "\(peer.pid)"), ("reason", "the peer runs in another mount namespace"))
+                _ = ControlSocket.send(fd, Array("permission denied: the request must come from the daemon's mount namespace\nfailed\n".utf8))
+                Linux.close(fd)
+                continue
+            }
             pendingConnections.append((fd, Linux.monotonicNanoseconds() + Daemon.requestTimeout))
         }
     }
