@@ -96,8 +96,6 @@ enum ControlClient {
         return ok ? 0 : 1
     }
 
-    /// Sends one request to daemon `pid` and waits for the reply. Returns nil when the daemon
-    /// cannot be reached, is not root, or does not answer in time.
     /// A daemon's reply: its outcome lines and whether it ended with `ok`.
     typealias Reply = (lines: [String], ok: Bool)
 
@@ -110,6 +108,7 @@ enum ControlClient {
         case noReply
     }
 
+    /// Sends one request to daemon `pid` and waits at most `timeout` milliseconds for the reply.
     static func request(pid: Int32, _ fields: [String], timeout: Int32) -> Outcome {
         guard let fd = try? once("socket", { socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }) else {
             return .unreachable
@@ -126,8 +125,8 @@ enum ControlClient {
             printError("memfd-bind: the control socket \(ControlSocket.name(pid: pid)) belongs to a non-root process; ignored")
             return .unreachable
         }
-        // A send that fails still leaves the daemon's reply to read: it answers a rejected peer
-        // at once and closes the connection.
+        // A send that fails still leaves the daemon's reply to read, because the daemon replies
+        // to a rejected peer at once and closes the connection.
         _ = ControlSocket.send(fd, ControlSocket.encode(fields))
         guard let reply = ControlSocket.receive(fd, timeoutMilliseconds: timeout) else {
             printError("memfd-bind: daemon \(pid) did not reply within \(timeout / 1000) s; it may still be working on the request")

@@ -16,8 +16,8 @@ extension Daemon {
                 Linux.close(fd)
                 continue
             }
-            // Abstract sockets are shared by the network namespace, so root in a container that
-            // shares the host's network could connect; only peers that see the daemon's binds may.
+            // Abstract sockets are shared by the network namespace, so root in a container on the
+            // host's network could connect. Only peers that see the daemon's binds are served.
             guard ControlSocket.sharesMountNamespace(pid: peer.pid) else {
                 Log.warning("control request rejected", ("pid", "\(peer.pid)"), ("reason", "the peer runs in another mount namespace"))
                 _ = ControlSocket.send(fd, Array("permission denied: the request must come from the daemon's mount namespace\nfailed\n".utf8))
@@ -118,7 +118,7 @@ extension Daemon {
     /// The largest reply text, in bytes, well below the default Unix socket send buffer.
     static let replyLimit = 64 * 1024
 
-    /// The records named by `paths`, or all when `paths` is empty; unknown paths are reported.
+    /// Returns the records named by `paths` (all when `paths` is empty) and the paths that name none.
     private func select(_ paths: [String]) -> (records: [ProtectedPath], unknown: [String]) {
         guard !paths.isEmpty else {
             return (protector.paths, [])
