@@ -55,7 +55,8 @@ final class Protector {
         do {
             mountID = try BindMount.bind(copy, over: path, expecting: source.identity)
         } catch {
-            if copy.bindCount == 0 && !isInUse(copy, except: record) {
+            // The copy may be the record's own kept copy, found identical again: that one stays.
+            if copy.bindCount == 0 && copy !== record.copy && !isInUse(copy, except: record) {
                 copy.close()
             }
             throw error
