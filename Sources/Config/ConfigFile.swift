@@ -105,28 +105,13 @@ func ownershipProblems(path: String, ownerID: UInt32, mode: UInt32) -> [String] 
                 + "run \"chmod go-w \(path)\"")
     }
 
-    let lexical = absolutePath(path)
-    var components = lexical.split(separator: "/")
-    while !components.isEmpty {
-        let component = "/" + components.joined(separator: "/")
-        components.removeLast()
-        var status = stat()
-        if lstat(component, &status) == 0, status.st_mode & S_IFMT == S_IFLNK, status.st_uid != 0 {
-            problems.append(
-                "\(component) is a symbolic link owned by uid \(status.st_uid), so its owner could point it "
-                    + "elsewhere; replace it with a link owned by root, or name the file itself")
-        }
+    let walk = resolvePath(absolutePath(path))
+    for (link, owner) in walk.links where owner != 0 {
+        problems.append(
+            "\(link) is a symbolic link owned by uid \(owner), so its owner could point it "
+                + "elsewhere; replace it with a link owned by root, or name the file itself")
     }
-
-    var directories = parentDirectories(of: lexical)
-    if let resolved = realpath(lexical, nil) {
-        let resolvedPath = String(cString: resolved)
-        free(resolved)
-        for directory in parentDirectories(of: resolvedPath) where !directories.contains(directory) {
-            directories.append(directory)
-        }
-    }
-    for directory in directories {
+    for directory in walk.directories {
         var status = stat()
         guard stat(directory, &status) == 0 else {
             problems.append("cannot check directory \(directory): \(errnoDescription(errno))")
@@ -148,26 +133,79 @@ func ownershipProblems(path: String, ownerID: UInt32, mode: UInt32) -> [String] 
     return problems
 }
 
-/// Returns `path` prefixed with the working directory when it is relative, then lexically normalized.
+/// Returns `path` prefixed with the working directory when it is relative.
 private func absolutePath(_ path: String) -> String {
     if path.hasPrefix("/") {
-        return lexicallyNormalizedPath(path)
+        return path
     }
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
     guard getcwd(&buffer, buffer.count) != nil else {
-        return lexicallyNormalizedPath("/" + path)
+        return "/" + path
     }
     let directory = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    return lexicallyNormalizedPath(directory + "/" + path)
+    return directory + "/" + path
 }
 
-/// Returns the directories above an absolute, normalized path, nearest first, ending with `/`.
-func parentDirectories(of path: String) -> [String] {
-    var directories: [String] = []
-    var components = path.split(separator: "/")
-    while !components.isEmpty {
-        components.removeLast()
-        directories.append("/" + components.joined(separator: "/"))
+
+/// Resolves `path` one component at a time, as the kernel does, and returns every symbolic link
+/// met on the way with its owner, and every directory passed through (`/` included).
+///
+/// Each link restarts the walk on its target, so links inside links and `..` after a link are
+/// followed physically, not by text. The walk stops after 40 links, the kernel's own limit.
+func resolvePath(_ path: String) -> (links: [(path: String, owner: UInt32)], directories: [String]) {
+    var links: [(path: String, owner: UInt32)] = []
+    var directories = ["/"]
+    var pending = path.split(separator: "/").map(String.init)
+    var resolved = ""
+    var linkCount = 0
+    while !pending.isEmpty {
+        let component = pending.removeFirst()
+        if component == "." {
+            continue
+        }
+        if component == ".." {
+            resolved = parentDirectory(of: resolved)
+            continue
+        }
+        let candidate = resolved + "/" + component
+        var status = stat()
+        guard lstat(candidate, &status) == 0 else {
+            break
+        }
+        if status.st_mode & S_IFMT == S_IFLNK {
+            links.append((candidate, status.st_uid))
+            linkCount += 1
+            guard linkCount <= 40, let target = readLink(candidate) else {
+                break
+            }
+            if target.hasPrefix("/") {
+                resolved = ""
+            }
+            pending = target.split(separator: "/").map(String.init) + pending
+            continue
+        }
+        if status.st_mode & S_IFMT == S_IFDIR && !pending.isEmpty && !directories.contains(candidate) {
+            directories.append(candidate)
+        }
+        resolved = candidate
     }
-    return directories
+    return (links, directories)
+}
+
+/// Returns the directory above an absolute path without a trailing `/`, with "" standing for `/`.
+private func parentDirectory(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else {
+        return ""
+    }
+    return String(path[..<slash])
+}
+
+/// Returns the target of the symbolic link at `path`, or nil when it cannot be read.
+private func readLink(_ path: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let count = readlink(path, &buffer, buffer.count - 1)
+    guard count >= 0 else {
+        return nil
+    }
+    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

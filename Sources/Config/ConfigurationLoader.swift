@@ -21,6 +21,16 @@ public struct LoadResult: Equatable, Sendable {
         self.diagnostics = diagnostics
     }
 
+    /// The number of problems found past the diagnostic limit and not listed. When it is not
+    /// zero, the last diagnostic is an error without location that states this count.
+    public var omittedCount = 0
+
+    /// The number of problems in the file: the listed errors plus the omitted problems, without
+    /// the diagnostic that states how many were omitted.
+    public var problemCount: Int {
+        errorCount + (omittedCount > 0 ? omittedCount - 1 : 0)
+    }
+
     /// The number of diagnostics that are errors.
     public var errorCount: Int {
         diagnostics.filter { $0.severity == .error }.count
@@ -105,6 +115,8 @@ public enum ConfigurationLoader {
         if diagnostics.hasErrors {
             configuration = nil
         }
-        return LoadResult(configuration: configuration, diagnostics: diagnostics.sortedUnique())
+        var result = LoadResult(configuration: configuration, diagnostics: diagnostics.sortedUnique())
+        result.omittedCount = diagnostics.droppedCount
+        return result
     }
 }

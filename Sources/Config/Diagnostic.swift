@@ -123,7 +123,8 @@ struct DiagnosticCollector {
         }
         diagnostics.append(
             Diagnostic(
-                severity: severity, file: file, location: location, message: escapingControlCharacters(message),
+                severity: severity, file: file, location: location,
+                message: shortenedMessage(escapingControlCharacters(message)),
                 sourceLine: line))
     }
 
@@ -164,10 +165,33 @@ struct DiagnosticCollector {
     }
 }
 
+/// The longest message, in Unicode scalars, before `shortenedMessage` cuts out its middle.
+let messageLimit = 400
+
+/// Returns `message` with its middle replaced by "..." when it is longer than `messageLimit`, so
+/// that a huge value quoted in it does not flood the output; the start and the fix at the end stay.
+func shortenedMessage(_ message: String) -> String {
+    let scalars = Array(message.unicodeScalars)
+    guard scalars.count > messageLimit else {
+        return message
+    }
+    var shortened = ""
+    shortened.unicodeScalars.append(contentsOf: scalars.prefix(messageLimit / 2))
+    shortened += " ... "
+    shortened.unicodeScalars.append(contentsOf: scalars.suffix(messageLimit / 2 - 10))
+    return shortened
+}
+
+/// Whether a scalar must be escaped in a message: C0 and C1 control characters, DEL, and the
+/// Unicode line and paragraph separators, any of which a terminal or log reader could act on.
+private func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
+}
+
 /// Returns `text` with line breaks, tabs and other control characters written as escapes, so
 /// that a value quoted in a message cannot start a line of its own in the output.
 func escapingControlCharacters(_ text: String) -> String {
-    guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+    guard text.unicodeScalars.contains(where: needsEscape) else {
         return text
     }
     var result = ""
@@ -177,9 +201,9 @@ func escapingControlCharacters(_ text: String) -> String {
         case "\r": result += "\\r"
         case "\t": result += "\\t"
         default:
-            if scalar.value < 0x20 || scalar.value == 0x7F {
+            if needsEscape(scalar) {
                 let digits = String(scalar.value, radix: 16)
-                result += "\\x" + (digits.count < 2 ? "0" : "") + digits
+                result += scalar.value > 0xFF ? "\\u{" + digits + "}" : "\\x" + (digits.count < 2 ? "0" : "") + digits
             } else {
                 result.unicodeScalars.append(scalar)
             }

@@ -123,17 +123,20 @@ final class Daemon {
             return .success(Configuration(file: path, entries: [BinaryEntry(path: path)]))
         case .configuration(let file, _):
             let result = ConfigurationLoader.load(file: file, accounts: SystemAccounts(), ownership: .enforce)
-            for diagnostic in result.diagnostics.prefix(Daemon.loggedDiagnosticLimit) {
+            // The loader ends its list with a count of the problems it did not list; the log
+            // states that count itself.
+            let listed = result.omittedCount > 0 ? result.diagnostics.dropLast() : result.diagnostics[...]
+            for diagnostic in listed.prefix(Daemon.loggedDiagnosticLimit) {
                 Log.write(diagnostic.severity == .error ? .error : .warning, "configuration", [("problem", diagnostic.oneLine)])
             }
-            if result.diagnostics.count > Daemon.loggedDiagnosticLimit {
+            let notLogged = max(0, listed.count - Daemon.loggedDiagnosticLimit) + result.omittedCount
+            if notLogged > 0 {
                 Log.error(
-                    "more configuration problems", ("count", "\(result.diagnostics.count - Daemon.loggedDiagnosticLimit)"),
-                    ("hint", "run memfd-bind --check-config to see all of them"))
+                    "more configuration problems", ("count", "\(notLogged)"),
+                    ("hint", "run memfd-bind --check-config to list them (it lists up to 1000)"))
             }
             guard let configuration = result.configuration else {
-                let count = result.diagnostics.filter { $0.severity == .error }.count
-                Log.error("configuration invalid", ("config", file), ("errors", "\(count)"))
+                Log.error("configuration invalid", ("config", file), ("errors", "\(result.problemCount)"))
                 return .failure(LoadFailure())
             }
             return .success(configuration)

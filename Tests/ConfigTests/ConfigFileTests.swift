@@ -121,6 +121,24 @@ private let runningAsRoot = getuid() == 0
         ])
     }
 
+    @Test(.enabled(if: runningAsRoot, "lchown to another user needs root"))
+    func symlinkLaterInAChainIsChecked() throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.write("real.yaml", "binaries: []\n", mode: 0o600)
+        let inner = directory.path + "/inner.yaml"
+        let outer = directory.path + "/outer.yaml"
+        #expect(symlink("real.yaml", inner) == 0)
+        #expect(lchown(inner, 65534, 65534) == 0)
+        #expect(symlink("inner.yaml", outer) == 0)
+        let result = ConfigurationLoader.load(file: outer, accounts: FakeAccounts(), ownership: .enforce)
+        #expect(result.configuration == nil)
+        #expect(result.diagnostics.map(\.oneLine) == [
+            "\(outer): error: \(inner) is a symbolic link owned by uid 65534, so its owner could point it elsewhere; "
+                + "replace it with a link owned by root, or name the file itself"
+        ])
+        #expect(file.hasSuffix("real.yaml"))
+    }
+
     @Test(.enabled(if: runningAsRoot, "creating files owned by root needs root"))
     func rootOwnedSymlinkIsAccepted() throws {
         let directory = try TemporaryDirectory()

@@ -10,6 +10,18 @@ import Testing
         #expect(lines.first?.contains("x\\nfake.yaml") == true)
     }
 
+    @Test func terminalControlsAreEscaped() {
+        let lines = diagnosticLines("\"a\\u009b31mb\\u0085c\": 1\n")
+        #expect(lines.first?.contains("a\\x9b31mb\\x85c") == true)
+    }
+
+    @Test func hugeValueIsCutFromTheMessage() {
+        let lines = diagnosticLines("binaries:\n  - path: /x\n    mode: \"" + String(repeating: "7", count: 5000) + "\"\n")
+        #expect(lines.count == 1)
+        #expect((lines.first?.count ?? 0) < 500)
+        #expect(lines.first?.contains(" ... ") == true)
+    }
+
     @Test func locationAfterTheLastLineMovesToItsEnd() {
         #expect(diagnosticLines("[a").first?.hasPrefix("test.yaml:1:3: error:") == true)
     }
