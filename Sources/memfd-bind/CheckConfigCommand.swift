@@ -6,17 +6,22 @@ enum CheckConfigCommand {
     /// Loads the configuration, printing every diagnostic on standard error. Non-root callers get
     /// ownership problems as warnings.
     static func load(_ file: String) -> Configuration? {
+        loadResult(file).configuration
+    }
+
+    private static func loadResult(_ file: String) -> LoadResult {
         let ownership: OwnershipPolicy = geteuid() == 0 ? .enforce : .warn
         let result = ConfigurationLoader.load(file: file, accounts: SystemAccounts(), ownership: ownership)
         for diagnostic in result.diagnostics {
             printError(diagnostic.rendered)
         }
-        return result.configuration
+        return result
     }
 
     static func run(config file: String) -> Int32 {
-        guard let configuration = load(file) else {
-            printError("\(file): configuration invalid")
+        let result = loadResult(file)
+        guard let configuration = result.configuration else {
+            printError("\(file): configuration invalid: \(countedErrors(result.problemCount))")
             return 1
         }
         var errors = 0
@@ -41,11 +46,16 @@ enum CheckConfigCommand {
             }
         }
         if errors > 0 {
-            printError("\(file): configuration invalid: \(errors) error\(errors == 1 ? "" : "s")")
+            printError("\(file): configuration invalid: \(countedErrors(errors))")
             return 1
         }
         printOut(configuration.entries.isEmpty ? "configuration OK; it lists no binary, so the daemon protects nothing" : "configuration OK")
         return 0
+    }
+
+    /// Returns "1 error" or "N errors".
+    private static func countedErrors(_ count: Int) -> String {
+        "\(count) error\(count == 1 ? "" : "s")"
     }
 
     /// What `--check-config` found at one path.
