@@ -1,5 +1,5 @@
 #ifndef _GNU_SOURCE
-#error "CLinuxShim needs _GNU_SOURCE for memfd_create, copy_file_range and struct ucred"
+#error "CLinuxShim needs _GNU_SOURCE for memfd_create, accept4 and struct ucred"
 #endif
 
 #include "CLinuxShim.h"
@@ -89,10 +89,6 @@ int CLinuxShim_add_seals(int fd, int seals) {
 
 int CLinuxShim_get_seals(int fd) {
     return fcntl(fd, F_GET_SEALS);
-}
-
-ssize_t CLinuxShim_copy_file_range(int in_fd, int out_fd, size_t length) {
-    return copy_file_range(in_fd, NULL, out_fd, NULL, length, 0);
 }
 
 int CLinuxShim_open_tree(int dirfd, const char *path, unsigned int flags) {

@@ -123,11 +123,6 @@ enum BindMount {
         try detach(old: memfd, at: path)
     }
 
-    /// Detaches the top mount at `path`, which must be a bind of `memfd`, and drops its bind count.
-    static func detach(_ memfd: MemfdCopy, at path: String) throws(ProtectError) {
-        try detach(old: memfd, at: path)
-    }
-
     private static func detach(old memfd: MemfdCopy, at path: String) throws(ProtectError) {
         do {
             try Linux.detachMount(path)

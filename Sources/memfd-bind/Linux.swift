@@ -15,11 +15,6 @@ enum Linux {
         try retryingInterrupts("open") { Glibc.open(path, flags | O_CLOEXEC, mode) }
     }
 
-    /// Opens `path` relative to `directory` (openat(2), retried on EINTR), with `O_CLOEXEC`.
-    static func openAt(_ directory: Int32, _ path: String, _ flags: Int32) throws(SyscallError) -> Int32 {
-        try retryingInterrupts("openat") { Glibc.openat(directory, path, flags | O_CLOEXEC) }
-    }
-
     /// Opens an `O_PATH|O_NOFOLLOW` descriptor of `path`: a reference that reads nothing.
     static func openPath(_ path: String) throws(SyscallError) -> Int32 {
         try retryingInterrupts("open") { Glibc.open(path, CLinuxShim_O_PATH | O_NOFOLLOW | O_CLOEXEC) }
@@ -84,16 +79,6 @@ enum Linux {
     /// Copies up to `count` bytes from `input` to `output` at their file offsets (sendfile(2), retried on EINTR).
     static func sendfile(to output: Int32, from input: Int32, count: Int) throws(SyscallError) -> Int {
         try retryingInterrupts("sendfile") { Glibc.sendfile(output, input, nil, count) }
-    }
-
-    /// Writes `count` bytes at `pointer` to `fd` (write(2), retried on EINTR). Returns the bytes written.
-    static func write(_ fd: Int32, _ pointer: UnsafeRawPointer, _ count: Int) throws(SyscallError) -> Int {
-        try retryingInterrupts("write") { Glibc.write(fd, pointer, count) }
-    }
-
-    /// Reads up to `count` bytes from `fd` into `pointer` (read(2), retried on EINTR).
-    static func read(_ fd: Int32, _ pointer: UnsafeMutableRawPointer, _ count: Int) throws(SyscallError) -> Int {
-        try retryingInterrupts("read") { Glibc.read(fd, pointer, count) }
     }
 
     /// Changes the owner of `fd` (fchown(2)).

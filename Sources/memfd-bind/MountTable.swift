@@ -92,16 +92,6 @@ enum MountTable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Returns the memfd-bind binds stacked at `path`, bottom first, with their owners' state.
-    static func memfdBinds(at path: String, in entries: [MountEntry]) -> [ForeignBind] {
-        entries.compactMap { entry in
-            guard samePath(entry.mountPoint, path), let owner = entry.memfdBindOwner else {
-                return nil
-            }
-            return ForeignBind(mount: entry, pid: owner.pid, fd: owner.fd, state: state(pid: owner.pid, fd: owner.fd))
-        }
-    }
-
     /// Returns every memfd-bind bind in the table.
     static func allMemfdBinds(in entries: [MountEntry]) -> [ForeignBind] {
         entries.compactMap { entry in

@@ -15,9 +15,8 @@ final class Protector {
 
     var factory = MemfdFactory()
 
-    /// Counters for logs and tests: copies made, copies shared.
+    /// Copies made so far; `--resume` compares it to tell a reused copy from a new one.
     var copiesMade = 0
-    var copiesShared = 0
 
     /// Originals copied since the last `dropPageCaches()`.
     private var copiedSources: [SourceFile] = []
@@ -180,7 +179,6 @@ final class Protector {
     private func copyFor(_ source: SourceFile, entry: BinaryEntry, excluding excluded: MemfdCopy? = nil) throws(ProtectError) -> MemfdCopy {
         let options = CopyOptions(entry)
         if let shared = findIdenticalCopy(source, options: options, excluding: excluded) {
-            copiesShared += 1
             Log.debug("sharing copy", ("path", entry.path), ("memfd", shared.name))
             return shared
         }

@@ -7,6 +7,11 @@ import Testing
 /// Memfd creation against the real kernel; no mount is made. Runs as any user: owner and group
 /// are set to the caller's own ids.
 @Suite struct MemfdFactoryTests {
+    /// An entry for `path` owned by the caller, so that the tests run as any user.
+    func ownEntry(_ path: String, seals: SealSet = .runcDefault) -> BinaryEntry {
+        BinaryEntry(path: path, seals: seals, owner: geteuid(), group: getegid())
+    }
+
     func makeExecutable(_ bytes: [UInt8]) throws -> String {
         var template = Array("/tmp/memfd-bind-test-XXXXXX".utf8CString)
         let fd = mkstemp(&template)
@@ -22,9 +27,7 @@ import Testing
         defer { unlink(path) }
         let source = try SourceFile.open(path, maxSize: 1 << 20)
         var factory = MemfdFactory()
-        var entry = BinaryEntry(path: path)
-        entry.owner = geteuid()
-        entry.group = getegid()
+        let entry = ownEntry(path)
         let copy = try factory.makeCopy(of: source, path: path, options: CopyOptions(entry))
         defer { copy.close() }
 
@@ -44,9 +47,7 @@ import Testing
         defer { unlink(path) }
         let source = try SourceFile.open(path, maxSize: 1 << 20)
         var factory = MemfdFactory()
-        var entry = BinaryEntry(path: path)
-        entry.owner = geteuid()
-        entry.group = getegid()
+        let entry = ownEntry(path)
         let copy = try factory.makeCopy(of: source, path: path, options: CopyOptions(entry))
         defer { copy.close() }
         let written = pwrite(copy.descriptor, [UInt8(9)], 1, 0)
@@ -59,9 +60,7 @@ import Testing
         defer { unlink(path) }
         let source = try SourceFile.open(path, maxSize: 1 << 20)
         var factory = MemfdFactory()
-        var entry = BinaryEntry(path: path, seals: [.seal, .shrink, .grow, .write, .exec])
-        entry.owner = geteuid()
-        entry.group = getegid()
+        let entry = ownEntry(path, seals: [.seal, .shrink, .grow, .write, .exec])
         let copy = try factory.makeCopy(of: source, path: path, options: CopyOptions(entry))
         defer { copy.close() }
         #expect(copy.actualSeals == 0x3F)
@@ -75,9 +74,7 @@ import Testing
             unlink(second)
         }
         var factory = MemfdFactory()
-        var entry = BinaryEntry(path: first)
-        entry.owner = geteuid()
-        entry.group = getegid()
+        let entry = ownEntry(first)
         let copy = try factory.makeCopy(of: try SourceFile.open(first, maxSize: 100), path: first, options: CopyOptions(entry))
         defer { copy.close() }
         let fd = try Linux.open(second, O_RDONLY)
@@ -98,9 +95,7 @@ import Testing
         let path = try makeExecutable([1])
         defer { unlink(path) }
         var factory = MemfdFactory()
-        var entry = BinaryEntry(path: path)
-        entry.owner = geteuid()
-        entry.group = getegid()
+        let entry = ownEntry(path)
         let copy = try factory.makeCopy(of: try SourceFile.open(path, maxSize: 100), path: path, options: CopyOptions(entry))
         copy.bindCount = 1
         #expect(copy.close() == false)

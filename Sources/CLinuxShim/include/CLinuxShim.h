@@ -52,9 +52,6 @@ int CLinuxShim_add_seals(int fd, int seals);
 // Wraps fcntl(fd, F_GET_SEALS). Returns the seal mask or -1 with errno set.
 int CLinuxShim_get_seals(int fd);
 
-// Wraps copy_file_range(2) without offsets.
-ssize_t CLinuxShim_copy_file_range(int in_fd, int out_fd, size_t length);
-
 // Wraps the open_tree(2) system call, which glibc 2.36 has no wrapper for.
 int CLinuxShim_open_tree(int dirfd, const char *path, unsigned int flags);
 
