@@ -71,8 +71,8 @@ struct ConfigSchema {
             }
         }
 
-        // Keyed by the path's bytes: string keys would treat canonically equivalent Unicode names,
-        // which the kernel sees as different files, as one path.
+        // Keyed by the path's bytes, because string keys would treat canonically equivalent Unicode
+        // names, which the kernel treats as different files, as one path.
         var firstLineOfPath: [[UInt8]: Int] = [:]
         for node in entryNodes {
             guard let entry = decodeEntry(node, defaults: defaults, into: &diagnostics) else {

@@ -69,7 +69,7 @@ public struct BinaryEntry: Equatable, Hashable, Sendable {
     /// The default `settle` time: one second.
     public static let defaultSettleMilliseconds = 1000
 
-    /// Whether two entries would produce identical memfd copies of the same content
+    /// Returns whether two entries would produce identical memfd copies of the same content
     /// (same seals, mode, owner and group).
     public func hasSameCopyOptions(as other: BinaryEntry) -> Bool {
         seals == other.seals && mode == other.mode && owner == other.owner && group == other.group

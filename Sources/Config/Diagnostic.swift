@@ -42,8 +42,8 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
         return text + ": \(severity.rawValue): \(message)"
     }
 
-    /// The longest source line, in Unicode scalars, that `rendered` shows whole; a longer one is
-    /// shown as a window of this size around the column, with "..." at each cut end.
+    /// The maximum length, in Unicode scalars, of a source line that `rendered` shows whole. A
+    /// longer line is shown as a window of this size around the column, with "..." at each cut end.
     public static let shownLineLimit = 160
 
     /// The compiler-style form: `oneLine`, then the source line and a caret under the column.
@@ -165,11 +165,11 @@ struct DiagnosticCollector {
     }
 }
 
-/// The longest message, in Unicode scalars, before `shortenedMessage` cuts out its middle.
+/// The maximum message length, in Unicode scalars, before `shortenedMessage` cuts out its middle.
 let messageLimit = 400
 
 /// Returns `message` with its middle replaced by "..." when it is longer than `messageLimit`, so
-/// that a huge value quoted in it does not flood the output; the start and the fix at the end stay.
+/// that a huge value quoted in it does not flood the output. The start and the fix at the end stay.
 func shortenedMessage(_ message: String) -> String {
     let scalars = Array(message.unicodeScalars)
     guard scalars.count > messageLimit else {

@@ -58,7 +58,7 @@ enum CheckConfigCommand {
         "\(count) error\(count == 1 ? "" : "s")"
     }
 
-    /// What `--check-config` found at one path.
+    /// The result of `--check-config` at one path.
     struct Finding {
         var identity: FileIdentity?
         var description: String

@@ -10,7 +10,7 @@ enum ControlClient {
     /// How long `--resume` waits: it may copy every binary again.
     static let longTimeout: Int32 = 60_000
 
-    /// Validates the configuration as `--check-config` does, then asks the daemon to reload it.
+    /// Validates the configuration as `--check-config` does, then requests a reload from the daemon.
     static func reload(config file: String, pidFile: String) -> Int32 {
         guard requireRoot("--reload") else {
             return 1

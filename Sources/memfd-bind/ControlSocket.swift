@@ -8,8 +8,8 @@ import Glibc
 /// inode number of /proc/self/ns/mnt. An abstract name needs no file, so the channel works with
 /// a full or read-only /run, and clients find every running daemon, including one-path
 /// instances, in /proc/net/unix. Abstract names belong to the network namespace, so the mount
-/// namespace in the name keeps a client to the daemons whose binds it sees; binds in another
-/// mount namespace never block a package upgrade here. The daemon accepts requests only from
+/// namespace in the name limits a client to the daemons whose binds are in its own mount
+/// namespace. Binds in another mount namespace do not block a package upgrade here. The daemon accepts requests only from
 /// peers whose `SO_PEERCRED` uid is 0 and that run in its own mount namespace, and clients talk
 /// only to a uid-0 peer.
 ///
@@ -19,7 +19,7 @@ enum ControlSocket {
     /// The largest request or reply, in bytes.
     static let messageLimit = 256 * 1024
 
-    /// The abstract socket name of daemon `pid`, without the leading NUL.
+    /// Returns the abstract socket name of daemon `pid`, without the leading NUL.
     static func name(pid: Int32) -> String {
         "memfd-bind/\(mountNamespace)/\(pid)"
     }

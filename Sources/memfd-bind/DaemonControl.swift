@@ -39,7 +39,7 @@ extension Daemon {
         }
     }
 
-    /// Reads and answers one request. A reload request is answered after the next reload.
+    /// Reads one request and replies to it. A reload request gets its reply after the next reload.
     func handleRequest(_ fd: Int32) {
         pendingConnections.removeAll { $0.fd == fd }
         var buffer = [UInt8](repeating: 0, count: ControlSocket.messageLimit)
@@ -95,7 +95,7 @@ extension Daemon {
     }
 
     /// Sends the reply lines and the final `ok` or `failed` line, then closes the connection.
-    /// A reply longer than `replyLimit` bytes keeps its first lines and says how many were left out,
+    /// A reply longer than `replyLimit` bytes keeps its first lines and states how many were left out,
     /// because one SOCK_SEQPACKET message cannot exceed the socket's send buffer.
     private func reply(_ fd: Int32, _ lines: [String], ok: Bool) {
         var kept: [String] = []

@@ -53,7 +53,7 @@ extension Daemon {
         protector.dropPageCaches()
     }
 
-    /// The poll timeout in milliseconds: until the next settle deadline or connection deadline, else forever.
+    /// Returns the poll timeout in milliseconds: until the next settle or connection deadline, else -1 (none).
     private func pollTimeout() -> Int32 {
         var deadlines = protector.paths.compactMap(\.settleDeadline)
         deadlines += pendingConnections.map(\.deadline)
@@ -118,7 +118,7 @@ extension Daemon {
         watcher.update(protector.paths)
     }
 
-    /// Whether the mount table still has the daemon's bind of `copy` at `path`, under another mount.
+    /// Returns whether the mount table still lists the daemon's bind of `copy` at `path`, under another mount.
     private func isStillMounted(_ copy: MemfdCopy, at path: String) -> Bool {
         guard let entries = try? MountTable.read() else {
             return true

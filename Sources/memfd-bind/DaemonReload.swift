@@ -64,7 +64,7 @@ extension Daemon {
         return summary
     }
 
-    /// Unbinds and forgets a removed entry. When its bind cannot be removed, the record is kept
+    /// Unbinds a removed entry and drops its record. When its bind cannot be removed, the record is kept
     /// (unconfigured) so that its memfd stays open under the bind.
     private func remove(_ record: ProtectedPath, _ summary: inout ReloadSummary, _ ordered: inout [ProtectedPath]) {
         do {

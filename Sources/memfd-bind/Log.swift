@@ -29,10 +29,10 @@ enum LogLevel: Int, Comparable {
 /// `key=value` fields.
 ///
 /// Under systemd (`JOURNAL_STREAM` names standard error) each line starts with the sd-daemon
-/// `<N>` priority prefix so that journald stores the right priority; elsewhere the level is
+/// `<N>` priority prefix so that journald stores the right priority. Elsewhere the level is
 /// written as a word.
 enum Log {
-    /// The least severe level that is written.
+    /// The minimum severity written; less severe lines are dropped.
     nonisolated(unsafe) static var threshold: LogLevel = .info
 
     /// Whether standard error is connected to the journal.

@@ -101,13 +101,13 @@ final class MemfdCopy {
         "/proc/self/fd/\(descriptor)"
     }
 
-    /// Whether `status` (of a path opened for reading) is this memfd.
+    /// Returns whether `status` (of a path opened for reading) is the status of this memfd.
     func isSameFile(as status: FileStatus) -> Bool {
         UInt64(status.st_dev) == device && UInt64(status.st_ino) == inode
     }
 }
 
-/// The longest name memfd_create(2) accepts: NAME_MAX minus the "memfd:" prefix the kernel adds.
+/// The maximum name length memfd_create(2) accepts: NAME_MAX minus the "memfd:" prefix the kernel adds.
 let memfdNameLimit = 249
 
 /// Builds the memfd name for `path`: `memfd-bind:<path>`, keeping the end of a path that is too long.

@@ -14,10 +14,10 @@ enum MountNamespaceCheck {
             + "PrivateDevices=, PrivateMounts=, MountFlags= and similar options from the unit"
     }
 
-    /// Whether this process is in PID 1's mount namespace, or nil when that cannot be read.
+    /// Returns whether this process is in PID 1's mount namespace, or nil when that cannot be read.
     ///
     /// The namespace links are compared first. Where /proc/1/ns/mnt is not readable (a PID 1 with
-    /// capabilities the caller lacks), the mount ids in both mount tables are compared instead: a
+    /// capabilities the caller lacks), the mount ids in both mount tables are compared instead. A
     /// new mount namespace gets new ids for its copies of the mounts, so two namespaces share no id.
     static func sharesMountNamespaceWithInit() -> Bool? {
         if let own = try? Linux.statFollowingLinks("/proc/self/ns/mnt"),

@@ -4,13 +4,13 @@ struct ProtectError: Error, CustomStringConvertible {
     /// The protected path the error is about.
     var path: String
 
-    /// What failed, as a short sentence without the path, for example "the file is not executable".
+    /// The failure as a short sentence without the path, for example "the file is not executable".
     var message: String
 
     /// The failed system call, when one is behind the error.
     var cause: SyscallError?
 
-    /// What to do about it, when there is something to do.
+    /// The action that fixes the problem, when there is one.
     var hint: String?
 
     /// Whether the failed operation removed the path's previous bind, so that the path shows the

@@ -20,7 +20,7 @@ final class ProtectedPath {
     /// Whether the path is released, see `release`.
     var released: Bool { release != nil }
 
-    /// Why the last attempt to protect the path failed.
+    /// The error of the last failed attempt to protect the path.
     var failure: ProtectError?
 
     /// When a changed file may be copied again (monotonic nanoseconds), while waiting for it to settle.
@@ -43,7 +43,7 @@ final class ProtectedPath {
     }
 }
 
-/// Why a configured path is left unbound.
+/// The reason a configured path is left unbound.
 enum ReleaseReason {
     /// `--release` asked for it, before a package upgrade: only `--resume` ends it.
     case requested

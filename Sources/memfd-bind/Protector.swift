@@ -227,12 +227,12 @@ final class Protector {
         return match
     }
 
-    /// Whether any record other than `record` holds `copy`.
+    /// Returns whether any record other than `record` keeps `copy`.
     private func isInUse(_ copy: MemfdCopy, except record: ProtectedPath) -> Bool {
         paths.contains { $0 !== record && $0.copy === copy }
     }
 
-    /// Sets the copy of `record`, closing the previous copy when nothing else holds or shows it.
+    /// Sets the copy of `record`, closing the previous copy when no other record keeps it and no bind shows it.
     private func replaceCopy(of record: ProtectedPath, with copy: MemfdCopy?) {
         let previous = record.copy
         record.copy = copy

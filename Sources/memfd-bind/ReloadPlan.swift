@@ -34,7 +34,7 @@ func planReload(current: [BinaryEntry], desired: [BinaryEntry]) -> [ReloadAction
     return actions
 }
 
-/// What a reload changed, reported to `--reload` and in the log.
+/// The changes a reload made, reported to `--reload` and in the log.
 struct ReloadSummary: Equatable {
     var added: [String] = []
     var removed: [String] = []

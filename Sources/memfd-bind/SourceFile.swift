@@ -17,7 +17,7 @@ struct FileIdentity: Equatable {
         change = status.st_ctim
     }
 
-    /// Whether both name the same inode, whatever its content.
+    /// Returns whether both identities name the same inode, whatever its content.
     func isSameInode(as other: FileIdentity) -> Bool {
         device == other.device && inode == other.inode
     }
@@ -39,7 +39,7 @@ final class SourceFile {
     private(set) var descriptor: Int32
 
     /// The identity of the original when its content was last copied or found identical to a
-    /// shared copy; a different current identity means the bound copy is out of date.
+    /// shared copy. A different current identity means the bound copy is out of date.
     var identity: FileIdentity
 
     /// The permission and type bits recorded with `identity`.

@@ -40,9 +40,9 @@ enum TargetInspection {
         return ForeignBind(mount: top, pid: owner.pid, fd: owner.fd, state: MountTable.state(pid: owner.pid, fd: owner.fd))
     }
 
-    /// Returns `path` with its directory resolved (realpath(3)) and its last component kept, the
-    /// form in which the mount table shows a bind there; `path` itself when the directory cannot
-    /// be resolved.
+    /// Returns `path` with its directory resolved (realpath(3)) and its last component kept, which
+    /// is the form in which the mount table shows a bind there. Returns `path` itself when the
+    /// directory cannot be resolved.
     static func resolvedDirectory(_ path: String) -> String {
         guard let directory = realPath(parentDirectory(of: path)), let name = path.split(separator: "/").last else {
             return path

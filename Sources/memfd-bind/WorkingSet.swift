@@ -4,7 +4,7 @@ import Glibc
 ///
 /// Most of an idle daemon's resident set is code: pages of its own binary and of the C and C++
 /// libraries that the kernel mapped during start-up, many of them only because fault-around maps
-/// 16 neighbouring pages at each fault. `MADV_DONTNEED` on a file mapping that holds no private
+/// 16 neighbouring pages at each fault. `MADV_DONTNEED` on a file mapping that has no private
 /// (copied-on-write) page only unmaps those pages: they stay in the page cache, and a later fault
 /// maps them again, so the call is safe for code and saves nothing but resident pages.
 enum WorkingSet {
